@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `efficientnet` command-line tool.
+@main
+struct EfficientNetCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "efficientnet",
+    abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
+    subcommands: [InfoCommand.self, RunCommand.self])
+}

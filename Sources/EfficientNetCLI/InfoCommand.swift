@@ -1,0 +1,150 @@
+import ArgumentParser
+import EfficientNetModels
+import Foundation
+
+/// `efficientnet info`: the family table, or the models that custom compound coefficients give.
+struct InfoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "info",
+    abstract: "Show the EfficientNet family: width, depth, resolution, dropout, parameters and MACs.",
+    discussion: """
+      Without options, lists every named variant at its native resolution. With --phi, shows the
+      models that compound scaling of B0 gives (depth alpha^phi, width beta^phi, resolution gamma^phi).
+      """)
+
+  @Flag(name: .long, help: "Print one JSON array of objects instead of a table.")
+  var json = false
+
+  @Option(name: .long, help: "Only these models (comma-separated names or aliases, e.g. b0,lite0).")
+  var model: String?
+
+  @Option(name: .long, help: "Compound coefficient(s) phi >= 0, comma-separated (e.g. 1.5 or 1,2,3).")
+  var phi: String?
+
+  @Option(name: .long, help: "Depth base alpha (default 1.2; only with --phi).")
+  var alpha: Double = CompoundScaling.paper.alpha
+
+  @Option(name: .long, help: "Width base beta (default 1.1; only with --phi).")
+  var beta: Double = CompoundScaling.paper.beta
+
+  @Option(name: .long, help: "Resolution base gamma (default 1.15; only with --phi).")
+  var gamma: Double = CompoundScaling.paper.gamma
+
+  @Option(name: .long, help: "Count MACs at this resolution instead of each model's native one.")
+  var resolution: Int?
+
+  func validate() throws {
+    if let resolution, resolution < 1 {
+      throw ValidationError("--resolution must be at least 1, got \(resolution)")
+    }
+    if phi == nil
+      && (alpha != CompoundScaling.paper.alpha || beta != CompoundScaling.paper.beta
+        || gamma != CompoundScaling.paper.gamma)
+    {
+      throw ValidationError("--alpha, --beta and --gamma need --phi")
+    }
+  }
+
+  func run() throws {
+    let configurations = try selectedConfigurations()
+    let rows = try configurations.map { try InfoRow(configuration: $0, resolution: resolution) }
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+    } else {
+      print(InfoRow.table(rows))
+    }
+  }
+
+  private func selectedConfigurations() throws -> [Configuration] {
+    var base: [Configuration] =
+      try model.map { list in
+        try list.split(separator: ",").map { try ModelRegistry.configuration(named: String($0)) }
+      } ?? ModelRegistry.variants.map(\.configuration)
+    guard let phi else { return base }
+    if model == nil { base = [Configuration()] }
+    let scaling = CompoundScaling(alpha: alpha, beta: beta, gamma: gamma)
+    var result: [Configuration] = []
+    for text in phi.split(separator: ",") {
+      guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
+        throw ValidationError("--phi: '\(text)' is not a number")
+      }
+      for configuration in base {
+        do {
+          result.append(try ModelRegistry.compoundScaled(phi: value, scaling: scaling, base: configuration))
+        } catch let error as ArchitectureError {
+          throw ValidationError("--\(error.optionName): \(error)")
+        }
+      }
+    }
+    return result
+  }
+}
+
+extension ArchitectureError {
+  /// The command-line option a value error came from.
+  var optionName: String {
+    if case .invalidValue(let name, _, _) = self { return name }
+    return "model"
+  }
+}
+
+/// One row of `efficientnet info`.
+struct InfoRow: Encodable {
+  var name: String
+  var width: Double
+  var depth: Double
+  var resolution: Int
+  var dropout: Double
+  var params: Int
+  var macs: Int
+
+  init(configuration: Configuration, resolution override: Int?) throws {
+    let architecture = try configuration.resolve()
+    let resolution = override ?? configuration.resolution
+    let cost = architecture.cost(height: resolution, width: resolution)
+    name = configuration.name
+    width = (configuration.widthMultiplier * 1e6).rounded() / 1e6
+    depth = (configuration.depthMultiplier * 1e6).rounded() / 1e6
+    self.resolution = resolution
+    dropout = configuration.dropoutRate
+    params = cost.parameters
+    macs = cost.multiplyAccumulates
+  }
+
+  static func table(_ rows: [InfoRow]) -> String {
+    let header = ["name", "width", "depth", "resolution", "dropout", "params", "MACs"]
+    let cells = rows.map { row in
+      [
+        row.name, format(row.width), format(row.depth), String(row.resolution), format(row.dropout),
+        grouped(row.params), String(format: "%.3fB", Double(row.macs) / 1e9),
+      ]
+    }
+    let widths = header.indices.map { column in
+      max(header[column].count, cells.map { $0[column].count }.max() ?? 0)
+    }
+    func line(_ values: [String]) -> String {
+      values.enumerated().map { column, value in
+        column == 0
+          ? value.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+          : String(repeating: " ", count: widths[column] - value.count) + value
+      }.joined(separator: "  ")
+    }
+    return ([line(header)] + cells.map(line)).joined(separator: "\n")
+  }
+
+  private static func format(_ value: Double) -> String {
+    value == value.rounded() ? String(format: "%.1f", value) : String(format: "%g", value)
+  }
+
+  private static func grouped(_ value: Int) -> String {
+    let digits = Array(String(value))
+    var result = ""
+    for (index, digit) in digits.enumerated() {
+      if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+      result.append(digit)
+    }
+    return result
+  }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import EfficientNetCore
+import EfficientNetKernels
+import EfficientNetModels
+import Foundation
+import WeightIO
+
+/// `efficientnet run`: evaluates a tensor from a safetensors file and writes logits and features.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Evaluate an input tensor (NCHW safetensors) and write logits and multi-scale features.",
+    discussion: """
+      Reads the tensor named 'input' ([N, C, H, W], any N, H, W) from --input, evaluates the model in
+      inference mode and writes 'logits' and 'features.0' ... 'features.4' (NCHW, float32) to --output.
+      The number of classes and input channels come from the weights.
+      """)
+
+  @Option(name: .long, help: "Model name or alias (see `efficientnet info`).")
+  var model: String = "efficientnet_b0"
+
+  @Option(name: .long, help: "Weights as safetensors with timm's names.")
+  var weights: String
+
+  @Option(name: .long, help: "Safetensors file holding the tensor 'input' [N, C, H, W].")
+  var input: String
+
+  @Option(name: .long, help: "Where to write logits and features (safetensors).")
+  var output: String
+
+  @Option(name: .long, help: "Threads to use (default: all cores).")
+  var threads: Int?
+
+  @Option(
+    name: .customLong("repeat"), help: "Evaluate this many times and report the median time (default 1).")
+  var repetitions: Int = 1
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if repetitions < 1 { throw ValidationError("--repeat must be at least 1, got \(repetitions)") }
+  }
+
+  func run() throws {
+    if let threads { ComputePool.shared.threadCount = threads }
+    let base = try ModelRegistry.configuration(named: model)
+    let start = Date()
+    let network = try EfficientNet(configuration: base, contentsOf: URL(fileURLWithPath: weights))
+    let engine = InferenceEngine(model: network)
+    let loaded = Date()
+    let inputFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: input))
+    let stored = try inputFile.tensor(named: "input")
+    guard stored.shape.count == 4 else {
+      throw ModelError.invalidInput(
+        name: "input", reason: "\(input): expected [N, C, H, W], got shape \(stored.shape)")
+    }
+    let nchw = Tensor(shape: stored.shape, values: stored.floats())
+    let nhwc = nchw.nchwToNHWC()
+    var result = try engine.evaluate(nhwc, collectFeatures: true)
+    var times: [Double] = []
+    for _ in 0..<repetitions {
+      let started = Date()
+      result = try engine.evaluate(nhwc, collectFeatures: true)
+      times.append(Date().timeIntervalSince(started) * 1000)
+    }
+    var writer = SafeTensorsWriter(metadata: ["model": network.configuration.name])
+    if let logits = result.logits {
+      try writer.add(name: "logits", shape: logits.shape, values: logits.scalars)
+    }
+    for (index, feature) in result.features.enumerated() {
+      let converted = feature.nhwcToNCHW()
+      try writer.add(name: "features.\(index)", shape: converted.shape, values: converted.scalars)
+    }
+    try writer.write(to: URL(fileURLWithPath: output))
+    let median = times.sorted()[times.count / 2]
+    let message =
+      "\(network.configuration.name): load \(milliseconds(loaded.timeIntervalSince(start) * 1000)) ms, "
+      + "evaluate \(milliseconds(median)) ms (median of \(times.count) after a warm-up; batch \(stored.shape[0]), "
+      + "\(stored.shape[2])x\(stored.shape[3]), \(ComputePool.shared.threadCount) threads) -> \(output)\n"
+    FileHandle.standardError.write(Data(message.utf8))
+  }
+}
+
+/// A duration in milliseconds with one decimal.
+func milliseconds(_ value: Double) -> String {
+  String(format: "%.1f", value)
+}

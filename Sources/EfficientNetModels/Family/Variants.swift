@@ -1,0 +1,98 @@
+/// A named member of the family: one row of (width, depth, resolution, dropout).
+public struct Variant: Equatable, Sendable {
+  /// timm's model name, e.g. `efficientnet_b3` or `tf_efficientnet_lite2`.
+  public var name: String
+  /// Width multiplier, depth multiplier, native resolution and classifier dropout.
+  public var width: Double, depth: Double, resolution: Int, dropout: Double
+  /// Whether this is an EfficientNet-Lite (ReLU6, no SE, fixed stem/head and end stages).
+  public var isLite: Bool
+  /// Whether this variant uses TensorFlow conventions ("SAME" padding, BN epsilon 1e-3).
+  public var isTensorFlow: Bool
+
+  /// The configuration of this variant with its default options.
+  public var configuration: Configuration {
+    Configuration(
+      name: name, blocks: isLite ? BlockArguments.efficientNetLite : BlockArguments.efficientNetB0,
+      widthMultiplier: width, depthMultiplier: depth, resolution: resolution, dropoutRate: dropout,
+      dropConnectRate: 0.2, activation: isLite ? .relu6 : .silu,
+      padding: isTensorFlow ? .tensorFlowSame : .symmetric, batchNormEpsilon: isTensorFlow ? 1e-3 : 1e-5,
+      fixStemAndHead: isLite, fixFirstAndLastRepeats: isLite)
+  }
+}
+
+/// The named EfficientNets and their short aliases.
+public enum ModelRegistry {
+  /// The official (width, depth, resolution, dropout) table of B0–B8 and L2.
+  static let efficientNetRows: [(String, Double, Double, Int, Double)] = [
+    ("b0", 1.0, 1.0, 224, 0.2), ("b1", 1.0, 1.1, 240, 0.2), ("b2", 1.1, 1.2, 260, 0.3),
+    ("b3", 1.2, 1.4, 300, 0.3), ("b4", 1.4, 1.8, 380, 0.4), ("b5", 1.6, 2.2, 456, 0.4),
+    ("b6", 1.8, 2.6, 528, 0.5), ("b7", 2.0, 3.1, 600, 0.5), ("b8", 2.2, 3.6, 672, 0.5),
+    ("l2", 4.3, 5.3, 800, 0.5),
+  ]
+  /// The EfficientNet-Lite table (TensorFlow's `lite/` release).
+  static let liteRows: [(String, Double, Double, Int, Double)] = [
+    ("lite0", 1.0, 1.0, 224, 0.2), ("lite1", 1.0, 1.1, 240, 0.2), ("lite2", 1.1, 1.2, 260, 0.3),
+    ("lite3", 1.2, 1.4, 280, 0.3), ("lite4", 1.4, 1.8, 300, 0.3),
+  ]
+
+  /// Every named variant, in display order.
+  public static let variants: [Variant] = {
+    var list: [Variant] = []
+    for tensorFlow in [false, true] {
+      let prefix = tensorFlow ? "tf_efficientnet_" : "efficientnet_"
+      for (suffix, width, depth, resolution, dropout) in efficientNetRows {
+        list.append(
+          Variant(
+            name: prefix + suffix, width: width, depth: depth, resolution: resolution, dropout: dropout,
+            isLite: false, isTensorFlow: tensorFlow))
+      }
+      for (suffix, width, depth, resolution, dropout) in liteRows {
+        list.append(
+          Variant(
+            name: prefix + suffix, width: width, depth: depth, resolution: resolution, dropout: dropout,
+            isLite: true, isTensorFlow: tensorFlow))
+      }
+    }
+    return list
+  }()
+
+  /// Finds a variant by timm name or alias: `b3`, `lite0`, `tf_b3`, `tf_lite0`, `efficientnet-b3`
+  /// (case and `-`/`_` are ignored).
+  public static func variant(named name: String) throws -> Variant {
+    let key = name.lowercased().replacingOccurrences(of: "-", with: "_")
+    let candidates = [
+      key, "efficientnet_" + key, key.replacingOccurrences(of: "tf_", with: "tf_efficientnet_"),
+    ]
+    for candidate in candidates {
+      if let variant = variants.first(where: { $0.name == candidate }) { return variant }
+    }
+    throw ArchitectureError.unknownModel(name, known: variants.map(\.name))
+  }
+
+  /// The configuration of a named variant.
+  public static func configuration(named name: String) throws -> Configuration {
+    try variant(named: name).configuration
+  }
+
+  /// The configuration that compound scaling with coefficient `phi` gives from `base`
+  /// (B0 unless another is given); the resolution scales from the base's resolution.
+  public static func compoundScaled(
+    phi: Double, scaling: CompoundScaling = .paper, base: Configuration = Configuration()
+  ) throws -> Configuration {
+    try scaling.validate(phi: phi)
+    var configuration = base
+    configuration.widthMultiplier = base.widthMultiplier * scaling.widthMultiplier(phi: phi)
+    configuration.depthMultiplier = base.depthMultiplier * scaling.depthMultiplier(phi: phi)
+    configuration.resolution = scaling.resolution(phi: phi, baseResolution: base.resolution)
+    configuration.name = "\(base.name)-phi\(formatNumber(phi))"
+    if scaling != .paper {
+      configuration.name +=
+        "-a\(formatNumber(scaling.alpha))-b\(formatNumber(scaling.beta))-g\(formatNumber(scaling.gamma))"
+    }
+    return configuration
+  }
+
+  static func formatNumber(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+  }
+}

@@ -1,0 +1,58 @@
+import EfficientNetCore
+import Foundation
+import WeightIO
+
+extension Configuration {
+  /// Takes the class count, input channels and presence of a classifier from a weights file:
+  /// `classifier.weight` `[classes, features]` and `conv_stem.weight` `[O, channels, 3, 3]`.
+  public func adapted(to file: SafeTensorsFile) -> Configuration {
+    var configuration = self
+    if let classifier = file["classifier.weight"], classifier.shape.count == 2 {
+      configuration.classCount = classifier.shape[0]
+      configuration.includeClassifier = true
+    } else {
+      configuration.includeClassifier = false
+    }
+    if let stem = file["conv_stem.weight"], stem.shape.count == 4 {
+      configuration.inputChannels = stem.shape[1]
+    }
+    return configuration
+  }
+}
+
+extension EfficientNet {
+  /// Loads a model's tensors from a safetensors file with timm's names (any of F32, F16, BF16, …).
+  ///
+  /// - Throws: ``ModelError`` for a missing, unexpected or misshapen tensor, naming it and the file.
+  public init(architecture: Architecture, file: SafeTensorsFile) throws {
+    var tensors: [String: Tensor] = [:]
+    for stored in file.tensors {
+      var tensor = Tensor(zeros: stored.shape)
+      if stored.dataType.isInteger && stored.name.hasSuffix("num_batches_tracked") { continue }
+      tensor.withUnsafeMutableBufferPointer { stored.copyFloats(into: $0) }
+      tensors[stored.name] = tensor
+    }
+    try self.init(architecture: architecture, tensors: tensors, source: file.source)
+  }
+
+  /// Loads a safetensors file for the named configuration, taking class count and input channels
+  /// from the file.
+  public init(configuration: Configuration, contentsOf url: URL) throws {
+    let file = try SafeTensorsFile(contentsOf: url)
+    try self.init(architecture: try configuration.adapted(to: file).resolve(), file: file)
+  }
+
+  /// The model's tensors as a safetensors file in timm's names and PyTorch's layouts.
+  ///
+  /// - Parameter dataType: `.float32` or `.float16`.
+  public func safeTensors(as dataType: TensorDataType = .float32) throws -> SafeTensorsWriter {
+    var writer = SafeTensorsWriter(metadata: [
+      "model": configuration.name, "format": "pt", "width": "\(configuration.widthMultiplier)",
+      "depth": "\(configuration.depthMultiplier)", "num_classes": "\(configuration.classCount)",
+    ])
+    for spec in specs {
+      try writer.add(name: spec.name, shape: spec.shape, values: tensors[spec.name]!.scalars, as: dataType)
+    }
+    return writer
+  }
+}

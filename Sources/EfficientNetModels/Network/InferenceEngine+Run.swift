@@ -1,0 +1,107 @@
+import EfficientNetCore
+import EfficientNetKernels
+
+extension InferenceEngine {
+  /// Runs stem, blocks, head and classifier over `input` (`[N, H, W, C]`) with the planned buffers.
+  func run(input: UnsafeBufferPointer<Float>, plan: BufferPlan, collectFeatures: Bool) -> InferenceOutput {
+    let batch = plan.batch
+    var current = plan.activations.0
+    var next = plan.activations.1
+    var height = plan.stemGeometry.outputHeight
+    var width = plan.stemGeometry.outputWidth
+    // Stem: k×k stride-2 convolution, batch norm folded, activation fused.
+    Convolution.convolve(
+      input: input, batch: batch, inputChannels: stem.inputChannels, outputChannels: stem.outputChannels,
+      groups: 1, geometry: plan.stemGeometry, weights: stem.weights.all, bias: stem.bias.all,
+      activation: activation, output: current.write(batch * height * width * stem.outputChannels), pool: pool)
+    var features: [Tensor] = []
+    let featureBlocks = Set(architecture.featureStages.map { architecture.stages[$0].last!.globalIndex })
+
+    for (index, compiled) in blocks.enumerated() {
+      let block = compiled.block
+      let geometry = plan.blockGeometries[index]
+      let channels = block.expandedChannels
+      let inputCount = batch * height * width
+      // 1. 1×1 expansion (inverted residual blocks only).
+      let depthwiseInput: UnsafeBufferPointer<Float>
+      if let expansion = compiled.expansion {
+        GEMM.multiply(
+          rows: inputCount, input: current.pointer, inputRowStride: block.inputChannels, inputScale: nil,
+          weights: expansion.weights, bias: expansion.bias.pointer, activation: activation, residual: nil,
+          residualRowStride: 0, output: plan.expanded.pointer, outputRowStride: channels, pool: pool)
+        depthwiseInput = plan.expanded.read(inputCount * channels)
+      } else {
+        depthwiseInput = current.read(inputCount * channels)
+      }
+      // 2. Depthwise k×k; its epilogue also sums each channel for squeeze-and-excitation.
+      height = geometry.outputHeight
+      width = geometry.outputWidth
+      let pixels = height * width
+      DepthwiseConvolution.convolve(
+        input: depthwiseInput, batch: batch, channels: channels, geometry: geometry,
+        weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all, activation: activation,
+        output: plan.depthwise.write(batch * pixels * channels),
+        channelSums: compiled.squeeze == nil ? nil : plan.channelSums.pointer, pool: pool)
+      // 3. Squeeze-and-excitation gate from the channel means.
+      if let squeeze = compiled.squeeze {
+        SqueezeExcitation.gate(
+          pooled: plan.channelSums.read(batch * channels), batch: batch, channels: channels,
+          reducedChannels: squeeze.reducedChannels, reduceWeights: squeeze.reduceWeights.all,
+          reduceBias: squeeze.reduceBias.all, activation: activation,
+          expandWeights: squeeze.expandWeights.all,
+          expandBias: squeeze.expandBias.all, inputScale: 1 / Float(pixels),
+          gate: plan.gate.write(batch * channels), pool: pool)
+      }
+      // 4. 1×1 projection with the gate fused into its input and the residual into its epilogue.
+      let outputs = block.outputChannels
+      let residual = block.hasResidual ? UnsafePointer(current.pointer) : nil
+      let images = compiled.squeeze == nil ? 1 : batch
+      let rowsPerCall = batch * pixels / images
+      for image in 0..<images {
+        GEMM.multiply(
+          rows: rowsPerCall, input: plan.depthwise.pointer + image * rowsPerCall * channels,
+          inputRowStride: channels,
+          inputScale: compiled.squeeze == nil ? nil : UnsafePointer(plan.gate.pointer + image * channels),
+          weights: compiled.projection.weights, bias: compiled.projection.bias.pointer, activation: .identity,
+          residual: residual.map { $0 + image * rowsPerCall * outputs }, residualRowStride: outputs,
+          output: next.pointer + image * rowsPerCall * outputs, outputRowStride: outputs, pool: pool)
+      }
+      swap(&current, &next)
+      if collectFeatures && featureBlocks.contains(block.globalIndex) {
+        features.append(
+          copyOut(current.read(batch * pixels * outputs), shape: [batch, height, width, outputs]))
+      }
+    }
+    // Head: 1×1 convolution + activation, global average pool, classifier.
+    let pixels = height * width
+    GEMM.multiply(
+      rows: batch * pixels, input: current.pointer, inputRowStride: head.inputCount, inputScale: nil,
+      weights: head.weights, bias: head.bias.pointer, activation: activation, residual: nil,
+      residualRowStride: 0,
+      output: plan.expanded.pointer, outputRowStride: head.outputCount, pool: pool)
+    Pooling.globalAveragePool(
+      input: plan.expanded.read(batch * pixels * head.outputCount), batch: batch, pixels: pixels,
+      channels: head.outputCount, output: plan.pooled.write(batch * head.outputCount), pool: pool)
+    let pooled = copyOut(plan.pooled.read(batch * head.outputCount), shape: [batch, head.outputCount])
+    var logits: Tensor?
+    if let classifier {
+      GEMM.multiply(
+        rows: batch, input: plan.pooled.pointer, inputRowStride: head.outputCount, inputScale: nil,
+        weights: classifier.weights, bias: classifier.bias.pointer, activation: .identity, residual: nil,
+        residualRowStride: 0, output: plan.logits.pointer, outputRowStride: classifier.outputCount, pool: pool
+      )
+      logits = copyOut(
+        plan.logits.read(batch * classifier.outputCount), shape: [batch, classifier.outputCount])
+    }
+    return InferenceOutput(logits: logits, pooledFeatures: pooled, features: features)
+  }
+
+  /// Copies planned-buffer contents into a new tensor of `shape`.
+  private func copyOut(_ source: UnsafeBufferPointer<Float>, shape: [Int]) -> Tensor {
+    var tensor = Tensor(zeros: shape)
+    tensor.withUnsafeMutableBufferPointer { target in
+      target.baseAddress!.update(from: source.baseAddress!, count: target.count)
+    }
+    return tensor
+  }
+}

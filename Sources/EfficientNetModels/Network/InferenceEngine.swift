@@ -1,0 +1,77 @@
+import EfficientNetCore
+import EfficientNetKernels
+
+/// What one evaluation of an EfficientNet returns.
+public struct InferenceOutput: Sendable {
+  /// Class scores before softmax, `[N, classes]`; nil for a headless model.
+  public var logits: Tensor?
+  /// Globally pooled head features, `[N, headChannels]`.
+  public var pooledFeatures: Tensor
+  /// Multi-scale feature maps (strides 2, 4, 8, 16, 32 for B0), NHWC; empty unless requested.
+  public var features: [Tensor]
+}
+
+/// An EfficientNet compiled for fast evaluation: batch norm folded into the convolutions, weights
+/// packed for the kernels, and activation buffers planned once per input shape and then reused.
+///
+/// An engine is not thread-safe: evaluate from one thread at a time (its kernels use the pool's
+/// threads internally). Build one engine per concurrent caller.
+public final class InferenceEngine {
+  /// The architecture being evaluated.
+  public let architecture: Architecture
+  let pool: ComputePool
+  let activation: Activation
+  let stem: CompiledConvolution
+  let blocks: [CompiledBlock]
+  let head: CompiledPointwise
+  let classifier: CompiledPointwise?
+  var plan: BufferPlan?
+
+  /// Folds and packs `model`'s tensors; the model itself is not kept.
+  public init(model: EfficientNet, pool: ComputePool = .shared) {
+    architecture = model.architecture
+    self.pool = pool
+    activation = model.configuration.activation.kernelActivation
+    stem = CompiledConvolution(
+      folded: FoldedConvolution(model: model, convolution: "conv_stem", batchNorm: "bn1"),
+      inputChannels: model.configuration.inputChannels, kernelSize: 3)
+    blocks = model.architecture.blocks.map { CompiledBlock(model: model, block: $0) }
+    head = CompiledPointwise(
+      folded: FoldedConvolution(model: model, convolution: "conv_head", batchNorm: "bn2"))
+    if model.configuration.includeClassifier {
+      classifier = CompiledPointwise(
+        weights: model.tensors["classifier.weight"]!.scalars, bias: model.tensors["classifier.bias"]!.scalars,
+        outputCount: model.configuration.classCount)
+    } else {
+      classifier = nil
+    }
+  }
+
+  /// Convenience: builds the model's engine.
+  public convenience init(_ model: EfficientNet) { self.init(model: model) }
+
+  /// Evaluates a batch in inference mode.
+  ///
+  /// - Parameters:
+  ///   - input: `[N, H, W, C]` NHWC with C the model's input channels; any H, W ≥ 1.
+  ///   - collectFeatures: also return the multi-scale feature maps.
+  /// - Throws: ``ModelError/invalidInput(name:reason:)`` for a wrong rank or channel count.
+  public func evaluate(_ input: Tensor, collectFeatures: Bool = false) throws -> InferenceOutput {
+    guard input.shape.count == 4 else {
+      throw ModelError.invalidInput(
+        name: "input", reason: "expected 4 axes [N, H, W, C], got shape \(input.shape)")
+    }
+    let channels = architecture.configuration.inputChannels
+    guard input.shape[3] == channels, input.shape[0] > 0, input.shape[1] > 0, input.shape[2] > 0 else {
+      throw ModelError.invalidInput(
+        name: "input", reason: "expected [N, H, W, \(channels)] with N, H, W ≥ 1, got shape \(input.shape)")
+    }
+    let finite = input.withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } }
+    guard finite else { throw ModelError.invalidInput(name: "input", reason: "holds NaN or infinite values") }
+    let (batch, height, width) = (input.shape[0], input.shape[1], input.shape[2])
+    if plan?.matches(batch: batch, height: height, width: width) != true {
+      plan = BufferPlan(engine: self, batch: batch, height: height, width: width)
+    }
+    return input.withUnsafeBufferPointer { run(input: $0, plan: plan!, collectFeatures: collectFeatures) }
+  }
+}

@@ -1,0 +1,168 @@
+import EfficientNetKernels
+import XCTest
+
+final class ElementwiseTests: XCTestCase {
+  private typealias Support = ConvolutionTestSupport
+  private let counts = [0, 1, 7, 8, 9, 33, 100_003]
+
+  func testApplyActivationMatchesScalarReference() {
+    for activation in Activation.allCases {
+      for (index, count) in counts.enumerated() {
+        let values = Support.randomValues(count: count, seed: UInt64(index), scale: 12)
+        var expected = values
+        var actual = values
+        expected.withUnsafeMutableBufferPointer { Elementwise.applyActivationReference(activation, to: $0) }
+        actual.withUnsafeMutableBufferPointer {
+          Elementwise.applyActivation(activation, to: $0, pool: ComputePool(threadCount: 2))
+        }
+        Support.assertClose(actual, expected, "\(activation) count=\(count)")
+      }
+    }
+  }
+
+  func testAddMatchesReference() {
+    for (index, count) in counts.enumerated() {
+      let other = Support.randomValues(count: count, seed: UInt64(100 + index))
+      var expected = Support.randomValues(count: count, seed: UInt64(200 + index))
+      var actual = expected
+      other.withUnsafeBufferPointer { other in
+        expected.withUnsafeMutableBufferPointer { Elementwise.addReference(other, into: $0) }
+        actual.withUnsafeMutableBufferPointer {
+          Elementwise.add(other, into: $0, pool: ComputePool(threadCount: 2))
+        }
+      }
+      XCTAssertEqual(actual, expected, "count=\(count)")
+    }
+    var small: [Float] = [1, 2, 3]
+    [Float]([10, 20, 30]).withUnsafeBufferPointer { other in
+      small.withUnsafeMutableBufferPointer { Elementwise.add(other, into: $0) }
+    }
+    XCTAssertEqual(small, [11, 22, 33])
+  }
+
+  func testScaleChannelsMatchesReferenceAndKnownValues() {
+    for batch in [1, 3] {
+      for pixels in [1, 7, 49, 2_000] {
+        for channels in [1, 7, 8, 9, 17, 33] {
+          let seed = UInt64(batch * 10_000 + pixels * 100 + channels)
+          let scales = Support.randomValues(count: batch * channels, seed: seed)
+          var expected = Support.randomValues(count: batch * pixels * channels, seed: seed &+ 1)
+          var actual = expected
+          scales.withUnsafeBufferPointer { scales in
+            expected.withUnsafeMutableBufferPointer {
+              Elementwise.scaleChannelsReference(
+                $0, batch: batch, pixels: pixels, channels: channels, scales: scales)
+            }
+            actual.withUnsafeMutableBufferPointer {
+              Elementwise.scaleChannels(
+                $0, batch: batch, pixels: pixels, channels: channels, scales: scales,
+                pool: ComputePool(threadCount: 2))
+            }
+          }
+          XCTAssertEqual(actual, expected, "N=\(batch) P=\(pixels) C=\(channels)")
+        }
+      }
+    }
+    // Image 0 scales (2, 10), image 1 scales (-1, 0.5); one pixel each.
+    var values: [Float] = [1, 1, 4, 4]
+    [Float]([2, 10, -1, 0.5]).withUnsafeBufferPointer { scales in
+      values.withUnsafeMutableBufferPointer {
+        Elementwise.scaleChannels($0, batch: 2, pixels: 1, channels: 2, scales: scales)
+      }
+    }
+    XCTAssertEqual(values, [2, 10, -4, 2])
+  }
+
+  func testSoftmaxMatchesReferenceAndSumsToOne() {
+    for rows in [1, 3] {
+      for columns in [1, 7, 8, 9, 17, 1000] {
+        let logits = Support.randomValues(
+          count: rows * columns, seed: UInt64(rows * 5000 + columns), scale: 30)
+        var expected = logits
+        var actual = logits
+        expected.withUnsafeMutableBufferPointer {
+          Softmax.softmaxRowsReference($0, rows: rows, columns: columns)
+        }
+        actual.withUnsafeMutableBufferPointer {
+          Softmax.softmaxRows($0, rows: rows, columns: columns, pool: ComputePool(threadCount: 2))
+        }
+        Support.assertClose(actual, expected, "softmax \(rows)x\(columns)")
+        for row in 0..<rows {
+          let total = actual[(row * columns)..<((row + 1) * columns)].reduce(0, +)
+          XCTAssertEqual(total, 1, accuracy: 1e-5, "row \(row) of \(rows)x\(columns)")
+        }
+      }
+    }
+  }
+
+  func testSoftmaxOfKnownValuesAndOfHugeLogits() {
+    // softmax(1, 2, 3) = e^k / (e + e² + e³); logits near 1000 must not overflow.
+    var values: [Float] = [1, 2, 3, 1000, 1000, 999]
+    values.withUnsafeMutableBufferPointer { Softmax.softmaxRows($0, rows: 2, columns: 3) }
+    let expected: [Float] = [0.090_030_57, 0.244_728_47, 0.665_240_96, 0.422_318_7, 0.422_318_7, 0.155_362_6]
+    Support.assertClose(values, expected, "known softmax")
+  }
+
+  func testSqueezeExcitationGateMatchesReference() {
+    var seed: UInt64 = 3
+    for batch in [1, 3] {
+      for (channels, reduced) in [(1, 1), (7, 2), (16, 4), (33, 9), (96, 4), (1152, 48)] {
+        for activation in [Activation.silu, .relu] {
+          for scale: Float in [1, 1.0 / 49] {
+            seed &+= 5
+            let pooled = Support.randomValues(count: batch * channels, seed: seed, scale: 3)
+            // Weights at the usual 1/sqrt(fan-in) scale keep every pre-activation of order 1.
+            let reduceWeights = Support.randomValues(
+              count: reduced * channels, seed: seed &+ 1, scale: 1 / Float(channels).squareRoot())
+            let reduceBias = Support.randomValues(count: reduced, seed: seed &+ 2)
+            let expandWeights = Support.randomValues(
+              count: channels * reduced, seed: seed &+ 3, scale: 1 / Float(reduced).squareRoot())
+            let expandBias = Support.randomValues(count: channels, seed: seed &+ 4)
+            var expected = [Float](repeating: .nan, count: batch * channels)
+            var actual = expected
+            pooled.withUnsafeBufferPointer { pooled in
+              reduceWeights.withUnsafeBufferPointer { rw in
+                reduceBias.withUnsafeBufferPointer { rb in
+                  expandWeights.withUnsafeBufferPointer { ew in
+                    expandBias.withUnsafeBufferPointer { eb in
+                      expected.withUnsafeMutableBufferPointer {
+                        SqueezeExcitation.gateReference(
+                          pooled: pooled, batch: batch, channels: channels, reducedChannels: reduced,
+                          reduceWeights: rw, reduceBias: rb, activation: activation, expandWeights: ew,
+                          expandBias: eb, inputScale: scale, gate: $0)
+                      }
+                      actual.withUnsafeMutableBufferPointer {
+                        SqueezeExcitation.gate(
+                          pooled: pooled, batch: batch, channels: channels, reducedChannels: reduced,
+                          reduceWeights: rw, reduceBias: rb, activation: activation, expandWeights: ew,
+                          expandBias: eb, inputScale: scale, gate: $0, pool: ComputePool(threadCount: 2))
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            Support.assertClose(actual, expected, "SE N=\(batch) C=\(channels) R=\(reduced) \(activation)")
+          }
+        }
+      }
+    }
+  }
+
+  func testSqueezeExcitationGateOfKnownValues() {
+    // C = 2, R = 1: hidden = relu(1·1 + 1·2) = 3; gate = sigmoid(+3), sigmoid(-3).
+    var gate: [Float] = [0, 0]
+    [Float]([1, 2]).withUnsafeBufferPointer { pooled in
+      [Float]([1, 1]).withUnsafeBufferPointer { reduce in
+        [Float]([1, -1]).withUnsafeBufferPointer { expand in
+          gate.withUnsafeMutableBufferPointer {
+            SqueezeExcitation.gate(
+              pooled: pooled, batch: 1, channels: 2, reducedChannels: 1, reduceWeights: reduce,
+              reduceBias: nil, activation: .relu, expandWeights: expand, expandBias: nil, gate: $0)
+          }
+        }
+      }
+    }
+    Support.assertClose(gate, [0.952_574_13, 0.047_425_873], "known gate")
+  }
+}
