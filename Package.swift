@@ -28,6 +28,7 @@ let package = Package(
     .library(name: "EfficientNetModels", targets: ["EfficientNetModels"]),
     .library(name: "EfficientNetCore", targets: ["EfficientNetCore"]),
     .library(name: "WeightIO", targets: ["WeightIO"]),
+    .library(name: "EfficientNetImageIO", targets: ["EfficientNetImageIO"]),
     .library(name: "EfficientNetKernels", targets: ["EfficientNetKernels"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
@@ -39,22 +40,32 @@ let package = Package(
     .target(name: "EfficientNetKernels", swiftSettings: kernelSettings),
     .target(name: "EfficientNetCore", dependencies: ["EfficientNetKernels"], swiftSettings: kernelSettings),
     .target(name: "WeightIO", swiftSettings: vectorFlags),
+    // C shims over libjpeg(-turbo) and libpng: their errors longjmp, which Swift cannot cross.
+    .target(
+      name: "CImageCodecs",
+      linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("z")]),
+    .target(
+      name: "EfficientNetImageIO", dependencies: ["CImageCodecs", "EfficientNetCore", "EfficientNetKernels"],
+      swiftSettings: kernelSettings),
     .target(
       name: "EfficientNetModels",
-      dependencies: ["EfficientNetCore", "EfficientNetKernels", "WeightIO"],
+      dependencies: ["EfficientNetCore", "EfficientNetKernels", "WeightIO", "EfficientNetImageIO"],
       swiftSettings: kernelSettings),
 
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
       dependencies: [
-        "EfficientNetModels", "WeightIO", "EfficientNetCore",
+        "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
 
     // MARK: Tests
     .testTarget(name: "KernelTests", dependencies: ["EfficientNetKernels"], swiftSettings: vectorFlags),
+    .testTarget(
+      name: "ImageIOTests", dependencies: ["EfficientNetImageIO", "EfficientNetCore"], exclude: ["Fixtures"],
+      swiftSettings: vectorFlags),
     .testTarget(
       name: "WeightIOTests", dependencies: ["WeightIO"], exclude: ["Fixtures"], swiftSettings: vectorFlags),
     .testTarget(
