@@ -62,6 +62,7 @@ let package = Package(
       swiftSettings: vectorFlags),
 
     // MARK: Tests
+    .testTarget(name: "CLITests", dependencies: ["EfficientNetCLI", "WeightIO"], swiftSettings: vectorFlags),
     .testTarget(name: "KernelTests", dependencies: ["EfficientNetKernels"], swiftSettings: vectorFlags),
     .testTarget(
       name: "ImageIOTests", dependencies: ["EfficientNetImageIO", "EfficientNetCore"], exclude: ["Fixtures"],

@@ -8,3 +8,10 @@ struct EfficientNetCommand: ParsableCommand {
     abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
     subcommands: [InfoCommand.self, RunCommand.self])
 }
+
+/// An error found while a command runs (after its flags parsed): printed as `Error: message`.
+struct CommandError: Error, CustomStringConvertible {
+  var description: String
+
+  init(_ description: String) { self.description = description }
+}

@@ -8,8 +8,7 @@ struct InfoCommand: ParsableCommand {
     commandName: "info",
     abstract: "Show the EfficientNet family: width, depth, resolution, dropout, parameters and MACs.",
     discussion: """
-      Without options, lists every named variant at its native resolution. With --phi, shows the
-      models that compound scaling of B0 gives (depth alpha^phi, width beta^phi, resolution gamma^phi).
+      Without options, lists every named variant at its native resolution. With --phi, shows the models that compound scaling of B0 gives (depth alpha^phi, width beta^phi, resolution gamma^phi).
       """)
 
   @Flag(name: .long, help: "Print one JSON array of objects instead of a table.")
@@ -18,7 +17,9 @@ struct InfoCommand: ParsableCommand {
   @Option(name: .long, help: "Only these models (comma-separated names or aliases, e.g. b0,lite0).")
   var model: String?
 
-  @Option(name: .long, help: "Compound coefficient(s) phi >= 0, comma-separated (e.g. 1.5 or 1,2,3).")
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Compound coefficient(s) phi >= 0, comma-separated (e.g. 1.5 or 1,2,3).")
   var phi: String?
 
   @Option(name: .long, help: "Depth base alpha (default 1.2; only with --phi).")
@@ -68,13 +69,13 @@ struct InfoCommand: ParsableCommand {
     var result: [Configuration] = []
     for text in phi.split(separator: ",") {
       guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
-        throw ValidationError("--phi: '\(text)' is not a number")
+        throw CommandError("--phi: '\(text)' is not a number")
       }
       for configuration in base {
         do {
           result.append(try ModelRegistry.compoundScaled(phi: value, scaling: scaling, base: configuration))
         } catch let error as ArchitectureError {
-          throw ValidationError("--\(error.optionName): \(error)")
+          throw CommandError("--\(error.optionName): \(error)")
         }
       }
     }

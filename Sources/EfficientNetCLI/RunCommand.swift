@@ -11,13 +11,17 @@ struct RunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Evaluate an input tensor (NCHW safetensors) and write logits and multi-scale features.",
     discussion: """
-      Reads the tensor named 'input' ([N, C, H, W], any N, H, W) from --input, evaluates the model in
-      inference mode and writes 'logits' and 'features.0' ... 'features.4' (NCHW, float32) to --output.
-      The number of classes and input channels come from the weights.
+      Reads the tensor named 'input' ([N, C, H, W], any N, H, W) from --input, evaluates the model in inference mode and writes 'logits' and 'features.0' ... 'features.4' (NCHW, float32) to --output. The number of classes and input channels come from the weights.
       """)
 
   @Option(name: .long, help: "Model name or alias (see `efficientnet info`).")
   var model: String = "efficientnet_b0"
+
+  @Option(name: .long, help: "Override the model's width multiplier (e.g. 0.25 for a tiny test model).")
+  var width: Double?
+
+  @Option(name: .long, help: "Override the model's depth multiplier.")
+  var depth: Double?
 
   @Option(name: .long, help: "Weights as safetensors with timm's names.")
   var weights: String
@@ -32,7 +36,7 @@ struct RunCommand: ParsableCommand {
   var threads: Int?
 
   @Option(
-    name: .customLong("repeat"), help: "Evaluate this many times and report the median time (default 1).")
+    name: .customLong("repeat"), help: "Evaluate this many times and report the median time.")
   var repetitions: Int = 1
 
   func validate() throws {
@@ -42,7 +46,9 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
-    let base = try ModelRegistry.configuration(named: model)
+    var base = try ModelRegistry.configuration(named: model)
+    if let width { base.widthMultiplier = width }
+    if let depth { base.depthMultiplier = depth }
     let start = Date()
     let network = try EfficientNet(configuration: base, contentsOf: URL(fileURLWithPath: weights))
     let engine = InferenceEngine(model: network)
