@@ -39,6 +39,9 @@ struct RunCommand: ParsableCommand {
     name: .customLong("repeat"), help: "Evaluate this many times and report the median time.")
   var repetitions: Int = 1
 
+  @Flag(name: .long, help: "Print where the time goes: by operation kind and by layer.")
+  var profile = false
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if repetitions < 1 { throw ValidationError("--repeat must be at least 1, got \(repetitions)") }
@@ -78,6 +81,9 @@ struct RunCommand: ParsableCommand {
     }
     try writer.write(to: URL(fileURLWithPath: output))
     let median = times.sorted()[times.count / 2]
+    if profile, let layers = try engine.evaluate(nhwc, profiling: true).profile {
+      FileHandle.standardError.write(Data(ProfileReport.text(layers).utf8))
+    }
     let message =
       "\(network.configuration.name): load \(milliseconds(loaded.timeIntervalSince(start) * 1000)) ms, "
       + "evaluate \(milliseconds(median)) ms (median of \(times.count) after a warm-up; batch \(stored.shape[0]), "

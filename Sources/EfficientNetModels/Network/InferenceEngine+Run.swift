@@ -3,17 +3,25 @@ import EfficientNetKernels
 
 extension InferenceEngine {
   /// Runs stem, blocks, head and classifier over `input` (`[N, H, W, C]`) with the planned buffers.
-  func run(input: UnsafeBufferPointer<Float>, plan: BufferPlan, collectFeatures: Bool) -> InferenceOutput {
+  func run(
+    input: UnsafeBufferPointer<Float>, plan: BufferPlan, collectFeatures: Bool, profiling: Bool
+  ) -> InferenceOutput {
     let batch = plan.batch
+    var timer = LayerTimer(profile: profiling ? LayerProfile() : nil)
     var current = plan.activations.0
     var next = plan.activations.1
     var height = plan.stemGeometry.outputHeight
     var width = plan.stemGeometry.outputWidth
     // Stem: k×k stride-2 convolution, batch norm folded, activation fused.
-    Convolution.convolve(
-      input: input, batch: batch, inputChannels: stem.inputChannels, outputChannels: stem.outputChannels,
-      groups: 1, geometry: plan.stemGeometry, weights: stem.weights.all, bias: stem.bias.all,
-      activation: activation, output: current.write(batch * height * width * stem.outputChannels), pool: pool)
+    let stemMACs =
+      batch * height * width * stem.outputChannels * stem.inputChannels * stem.kernelSize * stem.kernelSize
+    timer.measure("conv_stem", "stem \(stem.kernelSize)x\(stem.kernelSize) s2", macs: stemMACs) {
+      Convolution.convolve(
+        input: input, batch: batch, inputChannels: stem.inputChannels, outputChannels: stem.outputChannels,
+        groups: 1, geometry: plan.stemGeometry, weights: stem.weights.all, bias: stem.bias.all,
+        activation: activation, output: current.write(batch * height * width * stem.outputChannels),
+        pool: pool)
+    }
     var features: [Tensor] = []
     let featureBlocks = Set(architecture.featureStages.map { architecture.stages[$0].last!.globalIndex })
 
@@ -22,13 +30,18 @@ extension InferenceEngine {
       let geometry = plan.blockGeometries[index]
       let channels = block.expandedChannels
       let inputCount = batch * height * width
+      let name = "blocks.\(block.stage).\(block.indexInStage)"
       // 1. 1×1 expansion (inverted residual blocks only).
       let depthwiseInput: UnsafeBufferPointer<Float>
       if let expansion = compiled.expansion {
-        GEMM.multiply(
-          rows: inputCount, input: current.pointer, inputRowStride: block.inputChannels, inputScale: nil,
-          weights: expansion.weights, bias: expansion.bias.pointer, activation: activation, residual: nil,
-          residualRowStride: 0, output: plan.expanded.pointer, outputRowStride: channels, pool: pool)
+        timer.measure(
+          name + ".conv_pw", "pointwise expand", macs: inputCount * block.inputChannels * channels
+        ) {
+          GEMM.multiply(
+            rows: inputCount, input: current.pointer, inputRowStride: block.inputChannels, inputScale: nil,
+            weights: expansion.weights, bias: expansion.bias.pointer, activation: activation, residual: nil,
+            residualRowStride: 0, output: plan.expanded.pointer, outputRowStride: channels, pool: pool)
+        }
         depthwiseInput = plan.expanded.read(inputCount * channels)
       } else {
         depthwiseInput = current.read(inputCount * channels)
@@ -37,11 +50,17 @@ extension InferenceEngine {
       height = geometry.outputHeight
       width = geometry.outputWidth
       let pixels = height * width
-      DepthwiseConvolution.convolve(
-        input: depthwiseInput, batch: batch, channels: channels, geometry: geometry,
-        weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all, activation: activation,
-        output: plan.depthwise.write(batch * pixels * channels),
-        channelSums: compiled.squeeze == nil ? nil : plan.channelSums.pointer, pool: pool)
+      let kernel = "\(block.kernelSize)x\(block.kernelSize) s\(block.stride)"
+      timer.measure(
+        name + ".conv_dw", "depthwise " + kernel,
+        macs: batch * pixels * channels * block.kernelSize * block.kernelSize
+      ) {
+        DepthwiseConvolution.convolve(
+          input: depthwiseInput, batch: batch, channels: channels, geometry: geometry,
+          weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all, activation: activation,
+          output: plan.depthwise.write(batch * pixels * channels),
+          channelSums: compiled.squeeze == nil ? nil : plan.channelSums.pointer, pool: pool)
+      }
       // 3. Squeeze-and-excitation gate from the channel means.
       if let squeeze = compiled.squeeze {
         SqueezeExcitation.gate(
@@ -57,14 +76,18 @@ extension InferenceEngine {
       let residual = block.hasResidual ? UnsafePointer(current.pointer) : nil
       let images = compiled.squeeze == nil ? 1 : batch
       let rowsPerCall = batch * pixels / images
-      for image in 0..<images {
-        GEMM.multiply(
-          rows: rowsPerCall, input: plan.depthwise.pointer + image * rowsPerCall * channels,
-          inputRowStride: channels,
-          inputScale: compiled.squeeze == nil ? nil : UnsafePointer(plan.gate.pointer + image * channels),
-          weights: compiled.projection.weights, bias: compiled.projection.bias.pointer, activation: .identity,
-          residual: residual.map { $0 + image * rowsPerCall * outputs }, residualRowStride: outputs,
-          output: next.pointer + image * rowsPerCall * outputs, outputRowStride: outputs, pool: pool)
+      let projectionName = name + (block.kind == .invertedResidual ? ".conv_pwl" : ".conv_pw")
+      timer.measure(projectionName, "pointwise project", macs: batch * pixels * channels * outputs) {
+        for image in 0..<images {
+          GEMM.multiply(
+            rows: rowsPerCall, input: plan.depthwise.pointer + image * rowsPerCall * channels,
+            inputRowStride: channels,
+            inputScale: compiled.squeeze == nil ? nil : UnsafePointer(plan.gate.pointer + image * channels),
+            weights: compiled.projection.weights, bias: compiled.projection.bias.pointer,
+            activation: .identity,
+            residual: residual.map { $0 + image * rowsPerCall * outputs }, residualRowStride: outputs,
+            output: next.pointer + image * rowsPerCall * outputs, outputRowStride: outputs, pool: pool)
+        }
       }
       swap(&current, &next)
       if collectFeatures && featureBlocks.contains(block.globalIndex) {
@@ -93,7 +116,7 @@ extension InferenceEngine {
       logits = copyOut(
         plan.logits.read(batch * classifier.outputCount), shape: [batch, classifier.outputCount])
     }
-    return InferenceOutput(logits: logits, pooledFeatures: pooled, features: features)
+    return InferenceOutput(logits: logits, pooledFeatures: pooled, features: features, profile: timer.profile)
   }
 
   /// Copies planned-buffer contents into a new tensor of `shape`.

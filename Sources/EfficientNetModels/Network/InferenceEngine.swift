@@ -9,6 +9,8 @@ public struct InferenceOutput: Sendable {
   public var pooledFeatures: Tensor
   /// Multi-scale feature maps (strides 2, 4, 8, 16, 32 for B0), NHWC; empty unless requested.
   public var features: [Tensor]
+  /// Per-layer timings; nil unless requested.
+  public var profile: LayerProfile?
 }
 
 /// An EfficientNet compiled for fast evaluation: batch norm folded into the convolutions, weights
@@ -55,8 +57,11 @@ public final class InferenceEngine {
   /// - Parameters:
   ///   - input: `[N, H, W, C]` NHWC with C the model's input channels; any H, W ≥ 1.
   ///   - collectFeatures: also return the multi-scale feature maps.
+  ///   - profiling: also time every kernel call (``InferenceOutput/profile``).
   /// - Throws: ``ModelError/invalidInput(name:reason:)`` for a wrong rank or channel count.
-  public func evaluate(_ input: Tensor, collectFeatures: Bool = false) throws -> InferenceOutput {
+  public func evaluate(
+    _ input: Tensor, collectFeatures: Bool = false, profiling: Bool = false
+  ) throws -> InferenceOutput {
     guard input.shape.count == 4 else {
       throw ModelError.invalidInput(
         name: "input", reason: "expected 4 axes [N, H, W, C], got shape \(input.shape)")
@@ -72,6 +77,8 @@ public final class InferenceEngine {
     if plan?.matches(batch: batch, height: height, width: width) != true {
       plan = BufferPlan(engine: self, batch: batch, height: height, width: width)
     }
-    return input.withUnsafeBufferPointer { run(input: $0, plan: plan!, collectFeatures: collectFeatures) }
+    return input.withUnsafeBufferPointer {
+      run(input: $0, plan: plan!, collectFeatures: collectFeatures, profiling: profiling)
+    }
   }
 }
