@@ -50,6 +50,7 @@ let package = Package(
     .target(
       name: "EfficientNetModels",
       dependencies: ["EfficientNetCore", "EfficientNetKernels", "WeightIO", "EfficientNetImageIO"],
+      resources: [.copy("Resources")],
       swiftSettings: kernelSettings),
 
     // MARK: Command-line tool

@@ -6,7 +6,7 @@ struct EfficientNetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "efficientnet",
     abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
-    subcommands: [InfoCommand.self, RunCommand.self])
+    subcommands: [ClassifyCommand.self, ConvertCommand.self, InfoCommand.self, RunCommand.self])
 }
 
 /// An error found while a command runs (after its flags parsed): printed as `Error: message`.

@@ -23,7 +23,7 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: "Override the model's depth multiplier.")
   var depth: Double?
 
-  @Option(name: .long, help: "Weights as safetensors with timm's names.")
+  @Option(name: .long, help: "Weights: safetensors with timm's names, or a PyTorch .pth/.pt.")
   var weights: String
 
   @Option(name: .long, help: "Safetensors file holding the tensor 'input' [N, C, H, W].")
@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
     if let width { base.widthMultiplier = width }
     if let depth { base.depthMultiplier = depth }
     let start = Date()
-    let network = try EfficientNet(configuration: base, contentsOf: URL(fileURLWithPath: weights))
+    let network = try EfficientNet.load(configuration: base, contentsOf: URL(fileURLWithPath: weights))
     let engine = InferenceEngine(model: network)
     let loaded = Date()
     let inputFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: input))

@@ -137,4 +137,73 @@ final class CLITests: XCTestCase {
     XCTAssertNotEqual(result.status, 0)
     XCTAssertTrue(result.error.contains("/nonexistent/w.safetensors"), result.error)
   }
+
+  private var samples: URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+      .appendingPathComponent("Samples")
+  }
+
+  /// The README's main command: the shipped Lite0 calls the sample cat a tabby.
+  func testClassifyWithNoFlagsUsesTheShippedLite0() throws {
+    let result = try run(["classify", samples.appendingPathComponent("chelsea.jpg").path])
+    XCTAssertEqual(result.status, 0, result.error)
+    let lines = result.output.split(separator: "\n")
+    XCTAssertEqual(lines.count, 6)
+    XCTAssertTrue(lines[1].hasSuffix("281  tabby"), String(lines[1]))
+  }
+
+  /// A folder with a corrupt image: the others are classified, the bad one is named, and the exit
+  /// status says something failed; `--json` prints one object per image.
+  func testClassifyFolderReportsBadFilesAndKeepsGoing() throws {
+    let folder = temporaryFile("photos")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.copyItem(
+      at: samples.appendingPathComponent("coffee.jpg"), to: folder.appendingPathComponent("a-coffee.jpg"))
+    let jpeg = try Data(contentsOf: samples.appendingPathComponent("chelsea.jpg"))
+    try jpeg.prefix(jpeg.count / 3).write(to: folder.appendingPathComponent("b-truncated.jpg"))
+    try Data("not an image".utf8).write(to: folder.appendingPathComponent("c-text.png"))
+    let result = try run(["classify", "--json", "--top", "2", folder.path])
+    XCTAssertEqual(result.status, 1)
+    let lines = result.output.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.count, 1)
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+    XCTAssertTrue((object["file"] as? String)?.hasSuffix("a-coffee.jpg") == true)
+    let top = try XCTUnwrap(object["top"] as? [[String: Any]])
+    XCTAssertEqual(top.count, 2)
+    XCTAssertEqual(top[0]["class"] as? Int, 967)
+    XCTAssertEqual(top[0]["label"] as? String, "espresso")
+    XCTAssertEqual(try XCTUnwrap(top[0]["probability"] as? Double), 0.862, accuracy: 0.005)
+    XCTAssertTrue(result.error.contains("b-truncated.jpg"), result.error)
+    XCTAssertTrue(result.error.contains("c-text.png"), result.error)
+    XCTAssertTrue(result.error.contains("2 failed"), result.error)
+  }
+
+  /// `convert` turns the legacy-format Lite0 .pth into timm-named safetensors that classify identically.
+  func testConvertLegacyCheckpointToSafeTensors() throws {
+    let pth = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+        "shared/weights/efficientnet-lite0-57934424.pth")
+    guard FileManager.default.fileExists(atPath: pth.path) else {
+      throw XCTSkip("\(pth.path) is absent (it lives in ../shared/weights only)")
+    }
+    let output = temporaryFile("lite0.safetensors")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let converted = try run(["convert", pth.path, output.path])
+    XCTAssertEqual(converted.status, 0, converted.error)
+    XCTAssertTrue(converted.error.contains("efficientnet_lite0"), converted.error)
+    let file = try SafeTensorsFile(contentsOf: output)
+    XCTAssertEqual(file.count, 247)
+    XCTAssertEqual(file["blocks.5.3.conv_pwl.weight"]?.shape, [192, 1152, 1, 1])
+    XCTAssertEqual(file["conv_stem.weight"]?.dataType, .float32)
+    let viaPth = try run([
+      "classify", "--json", "--weights", pth.path, samples.appendingPathComponent("coffee.jpg").path,
+    ])
+    let viaSafeTensors = try run([
+      "classify", "--json", "--weights", output.path, samples.appendingPathComponent("coffee.jpg").path,
+    ])
+    XCTAssertEqual(viaPth.status, 0, viaPth.error)
+    XCTAssertEqual(viaPth.output, viaSafeTensors.output)
+  }
 }

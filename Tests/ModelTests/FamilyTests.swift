@@ -155,4 +155,23 @@ final class FamilyTests: XCTestCase {
     XCTAssertEqual(try configuration.resolve().cost().parameters, 5_288_548 - 1_281_000 - 32 * 2 * 9)
     XCTAssertThrowsError(try Configuration(classCount: 0).resolve())
   }
+
+  /// Preprocessing defaults travel with the model: timm's crop and statistics per variant.
+  func testPreprocessingDefaultsFollowTimm() throws {
+    let b0 = try ModelRegistry.configuration(named: "efficientnet_b0").preprocessing
+    XCTAssertEqual(b0.resolution, 224)
+    XCTAssertEqual(b0.resizeSize, 256)
+    XCTAssertEqual(b0.interpolation, .bicubic)
+    XCTAssertEqual(b0.mean, [0.485, 0.456, 0.406])
+    let tfB3 = try ModelRegistry.configuration(named: "tf_efficientnet_b3").preprocessing
+    XCTAssertEqual(tfB3.resolution, 300)
+    XCTAssertEqual(tfB3.resizeSize, 331)  // floor(300 / 0.904), as timm computes it
+    let tfLite = try ModelRegistry.configuration(named: "tf_efficientnet_lite2").preprocessing
+    XCTAssertEqual(tfLite.mean, [0.5, 0.5, 0.5])
+    XCTAssertEqual(tfLite.standardDeviation, [0.5, 0.5, 0.5])
+    XCTAssertEqual(tfLite.resizeSize, 292)  // floor(260 / 0.890)
+    var gray = try ModelRegistry.configuration(named: "lite0")
+    gray.inputChannels = 1
+    XCTAssertEqual(gray.preprocessing.mean.count, 1)
+  }
 }

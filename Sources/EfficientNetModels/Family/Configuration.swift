@@ -46,6 +46,8 @@ public struct Configuration: Equatable, Sendable {
   public var fixFirstAndLastRepeats: Bool
   /// The divisor that scaled channel counts round to.
   public var channelDivisor: Int
+  /// The fraction of the resized image that evaluation's center crop keeps (timm's `crop_pct`).
+  public var cropFraction: Double
 
   /// Creates a configuration; the defaults are EfficientNet-B0's.
   public init(
@@ -55,7 +57,7 @@ public struct Configuration: Equatable, Sendable {
     inputChannels: Int = 3, includeClassifier: Bool = true, activation: ActivationKind = .silu,
     padding: PaddingMode = .symmetric, batchNormEpsilon: Double = 1e-5, stemChannels: Int = 32,
     headChannels: Int = 1280, fixStemAndHead: Bool = false, fixFirstAndLastRepeats: Bool = false,
-    channelDivisor: Int = 8
+    channelDivisor: Int = 8, cropFraction: Double = 0.875
   ) {
     self.name = name
     self.blocks = blocks
@@ -75,6 +77,7 @@ public struct Configuration: Equatable, Sendable {
     self.fixStemAndHead = fixStemAndHead
     self.fixFirstAndLastRepeats = fixFirstAndLastRepeats
     self.channelDivisor = channelDivisor
+    self.cropFraction = cropFraction
   }
 
   /// Checks every field a user can set; throws naming the first bad one.
@@ -95,6 +98,7 @@ public struct Configuration: Equatable, Sendable {
     try check(inputChannels > 0, "input channels", inputChannels, "must be > 0")
     try check(batchNormEpsilon > 0, "batch-norm epsilon", batchNormEpsilon, "must be > 0")
     try check(channelDivisor > 0, "channel divisor", channelDivisor, "must be > 0")
+    try check(cropFraction > 0 && cropFraction <= 1, "crop fraction", cropFraction, "must be in (0, 1]")
   }
 }
 

@@ -8,6 +8,8 @@ public struct Variant: Equatable, Sendable {
   public var isLite: Bool
   /// Whether this variant uses TensorFlow conventions ("SAME" padding, BN epsilon 1e-3).
   public var isTensorFlow: Bool
+  /// timm's evaluation `crop_pct` for this variant's weights.
+  public var cropFraction: Double
 
   /// The configuration of this variant with its default options.
   public var configuration: Configuration {
@@ -16,23 +18,25 @@ public struct Variant: Equatable, Sendable {
       widthMultiplier: width, depthMultiplier: depth, resolution: resolution, dropoutRate: dropout,
       dropConnectRate: 0.2, activation: isLite ? .relu6 : .silu,
       padding: isTensorFlow ? .tensorFlowSame : .symmetric, batchNormEpsilon: isTensorFlow ? 1e-3 : 1e-5,
-      fixStemAndHead: isLite, fixFirstAndLastRepeats: isLite)
+      fixStemAndHead: isLite, fixFirstAndLastRepeats: isLite, cropFraction: cropFraction)
   }
 }
 
 /// The named EfficientNets and their short aliases.
 public enum ModelRegistry {
-  /// The official (width, depth, resolution, dropout) table of B0–B8 and L2.
-  static let efficientNetRows: [(String, Double, Double, Int, Double)] = [
-    ("b0", 1.0, 1.0, 224, 0.2), ("b1", 1.0, 1.1, 240, 0.2), ("b2", 1.1, 1.2, 260, 0.3),
-    ("b3", 1.2, 1.4, 300, 0.3), ("b4", 1.4, 1.8, 380, 0.4), ("b5", 1.6, 2.2, 456, 0.4),
-    ("b6", 1.8, 2.6, 528, 0.5), ("b7", 2.0, 3.1, 600, 0.5), ("b8", 2.2, 3.6, 672, 0.5),
-    ("l2", 4.3, 5.3, 800, 0.5),
+  /// The official (width, depth, resolution, dropout) table of B0–B8 and L2, with the evaluation
+  /// crop of the TensorFlow-trained weights (timm's `crop_pct`, about `res / (res + 32)`).
+  static let efficientNetRows: [(String, Double, Double, Int, Double, Double)] = [
+    ("b0", 1.0, 1.0, 224, 0.2, 0.875), ("b1", 1.0, 1.1, 240, 0.2, 0.882), ("b2", 1.1, 1.2, 260, 0.3, 0.890),
+    ("b3", 1.2, 1.4, 300, 0.3, 0.904), ("b4", 1.4, 1.8, 380, 0.4, 0.922), ("b5", 1.6, 2.2, 456, 0.4, 0.934),
+    ("b6", 1.8, 2.6, 528, 0.5, 0.942), ("b7", 2.0, 3.1, 600, 0.5, 0.949), ("b8", 2.2, 3.6, 672, 0.5, 0.954),
+    ("l2", 4.3, 5.3, 800, 0.5, 0.961),
   ]
-  /// The EfficientNet-Lite table (TensorFlow's `lite/` release).
-  static let liteRows: [(String, Double, Double, Int, Double)] = [
-    ("lite0", 1.0, 1.0, 224, 0.2), ("lite1", 1.0, 1.1, 240, 0.2), ("lite2", 1.1, 1.2, 260, 0.3),
-    ("lite3", 1.2, 1.4, 280, 0.3), ("lite4", 1.4, 1.8, 300, 0.3),
+  /// The EfficientNet-Lite table (TensorFlow's `lite/` release), with the same crop column.
+  static let liteRows: [(String, Double, Double, Int, Double, Double)] = [
+    ("lite0", 1.0, 1.0, 224, 0.2, 0.875), ("lite1", 1.0, 1.1, 240, 0.2, 0.882),
+    ("lite2", 1.1, 1.2, 260, 0.3, 0.890), ("lite3", 1.2, 1.4, 280, 0.3, 0.904),
+    ("lite4", 1.4, 1.8, 300, 0.3, 0.920),
   ]
 
   /// Every named variant, in display order.
@@ -40,17 +44,14 @@ public enum ModelRegistry {
     var list: [Variant] = []
     for tensorFlow in [false, true] {
       let prefix = tensorFlow ? "tf_efficientnet_" : "efficientnet_"
-      for (suffix, width, depth, resolution, dropout) in efficientNetRows {
-        list.append(
-          Variant(
-            name: prefix + suffix, width: width, depth: depth, resolution: resolution, dropout: dropout,
-            isLite: false, isTensorFlow: tensorFlow))
-      }
-      for (suffix, width, depth, resolution, dropout) in liteRows {
-        list.append(
-          Variant(
-            name: prefix + suffix, width: width, depth: depth, resolution: resolution, dropout: dropout,
-            isLite: true, isTensorFlow: tensorFlow))
+      for (rows, isLite) in [(efficientNetRows, false), (liteRows, true)] {
+        for (suffix, width, depth, resolution, dropout, crop) in rows {
+          // timm's own (PyTorch-trained) weights are evaluated with crop 0.875.
+          list.append(
+            Variant(
+              name: prefix + suffix, width: width, depth: depth, resolution: resolution, dropout: dropout,
+              isLite: isLite, isTensorFlow: tensorFlow, cropFraction: tensorFlow ? crop : 0.875))
+        }
       }
     }
     return list

@@ -1,0 +1,146 @@
+import ArgumentParser
+import EfficientNetImageIO
+import EfficientNetKernels
+import EfficientNetModels
+import Foundation
+
+/// `efficientnet classify`: top-K classes of images, with the shipped pretrained Lite0 by default.
+struct ClassifyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "classify",
+    abstract: "Classify JPEG and PNG images (default: the shipped pretrained EfficientNet-Lite0, ImageNet).",
+    discussion: """
+      Each PATH is an image file or a folder (every .jpg, .jpeg and .png inside, recursively, in name order). A file that fails to decode is reported and skipped; the exit status is 1 when any failed. Preprocessing is timm's evaluation transform for the model (resize, center crop, normalize).
+      """)
+
+  @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
+  var model: String?
+
+  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0).")
+  var weights: String?
+
+  @Option(
+    name: .long, help: "A text file with one class name per line (default: ImageNet's for 1000 classes).")
+  var labels: String?
+
+  @Option(name: .long, help: "How many classes to show per image.")
+  var top: Int = 5
+
+  @Flag(name: .long, help: "Print one JSON object per image (file, top: [{class, label, probability}]).")
+  var json = false
+
+  @Option(name: .long, help: "Threads to use (default: all cores).")
+  var threads: Int?
+
+  @Argument(help: "Image files or folders.")
+  var paths: [String]
+
+  func validate() throws {
+    if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if paths.isEmpty { throw ValidationError("give at least one image file or folder") }
+  }
+
+  func run() throws {
+    if let threads { ComputePool.shared.threadCount = threads }
+    let classifier = try makeClassifier()
+    let files = try ImageFiles.collect(paths)
+    let progress = ProgressBar(total: files.count, label: "classify", enabled: files.count > 1)
+    var failures = 0
+    let start = Date()
+    for file in files {
+      do {
+        let predictions = try classifier.classify(contentsOf: file, top: top)
+        progress.clearLine()
+        print(json ? try jsonLine(file: file, predictions) : textBlock(file: file, predictions))
+      } catch {
+        failures += 1
+        progress.clearLine()
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      }
+      progress.advance()
+    }
+    progress.finish()
+    let seconds = Date().timeIntervalSince(start)
+    if files.count > 1 || failures > 0 {
+      let rate = seconds > 0 ? Double(files.count) / seconds : 0
+      let summary =
+        "classified \(files.count - failures) of \(files.count) images in "
+        + String(format: "%.2f s (%.1f images/s)", seconds, rate)
+        + (failures > 0 ? "; \(failures) failed" : "")
+      FileHandle.standardError.write(Data((summary + "\n").utf8))
+    }
+    if failures > 0 { throw ExitCode(1) }
+  }
+
+  private func makeClassifier() throws -> ImageClassifier {
+    var names: [String]?
+    if let labels {
+      let text = try String(contentsOf: URL(fileURLWithPath: labels), encoding: .utf8)
+      names = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+        !$0.isEmpty
+      }
+    }
+    let network = try ModelLoading.load(model: model, weights: weights)
+    return try ImageClassifier(model: network, labels: names)
+  }
+
+  private func textBlock(file: URL, _ predictions: [Prediction]) -> String {
+    var lines = [file.path]
+    for prediction in predictions {
+      lines.append(
+        String(format: "  %6.2f%%  %4d  ", prediction.probability * 100, prediction.classIndex)
+          + prediction.label)
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  private func jsonLine(file: URL, _ predictions: [Prediction]) throws -> String {
+    struct Entry: Encodable {
+      var `class`: Int
+      var label: String
+      var probability: Float
+    }
+    struct Line: Encodable {
+      var file: String
+      var top: [Entry]
+    }
+    let line = Line(
+      file: file.path,
+      top: predictions.map { Entry(class: $0.classIndex, label: $0.label, probability: $0.probability) })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(line), as: UTF8.self)
+  }
+}
+
+/// Finds the image files a command was given.
+enum ImageFiles {
+  static let extensions: Set<String> = ["jpg", "jpeg", "png"]
+
+  /// Files as given; folders expanded to their images (recursively, sorted by path).
+  static func collect(_ paths: [String]) throws -> [URL] {
+    var files: [URL] = []
+    for path in paths {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw CommandError("\(path): no such file or folder")
+      }
+      let url = URL(fileURLWithPath: path)
+      if !isDirectory.boolValue {
+        files.append(url)
+        continue
+      }
+      guard
+        let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])
+      else { throw CommandError("\(path): cannot list the folder") }
+      var found: [URL] = []
+      for case let file as URL in walker where extensions.contains(file.pathExtension.lowercased()) {
+        found.append(file)
+      }
+      if found.isEmpty { throw CommandError("\(path): no .jpg, .jpeg or .png images in this folder") }
+      files += found.sorted { $0.path < $1.path }
+    }
+    return files
+  }
+}

@@ -1,0 +1,144 @@
+import CImageCodecs
+import Foundation
+
+/// The sample layout `ImageDecoder` returns.
+public enum DecodedPixelFormat: Sendable, Equatable {
+  /// The file's own channels and bit depth: gray stays 1 channel, alpha is kept, 16-bit PNGs stay 16-bit.
+  case native
+  /// 8-bit RGB, exactly `native` followed by `DecodedImage.convertedToRGB8()` (Pillow's
+  /// `convert("RGB")`, so 16-bit gray is clamped at 255 as Pillow does), but grayscale JPEGs are
+  /// expanded by libjpeg while decoding, saving a pass.
+  case rgb8
+}
+
+/// Decodes JPEG and PNG files into `DecodedImage`s, with every failure a thrown `ImageDecodingError` that
+/// names the file.
+///
+/// JPEG: baseline and progressive, any chroma subsampling, grayscale, restart markers, CMYK / YCCK
+/// (converted to RGB with Pillow's formula; samples are taken as inverted when an Adobe APP14 marker is
+/// present, as Adobe software writes them; Pillow assumes inverted even without the marker, a rare case
+/// where we differ). Pixels equal Pillow's (accurate integer IDCT, fancy upsampling, as Pillow uses).
+/// PNG: 1 to 16 bits, gray, gray + alpha, RGB, RGBA, palette (with or without transparency), interlaced;
+/// gamma and colour profiles are not applied (nor does Pillow). The EXIF orientation (JPEG APP1, PNG
+/// eXIf) is applied unless asked not to. Decoders are independent: decode from many threads at once.
+public enum ImageDecoder {
+  /// The default cap on width × height, 2^28 (268,435,456) pixels, checked before any pixel memory is
+  /// allocated.
+  public static let defaultMaximumPixelCount = 1 << 28
+
+  /// The libjpeg-turbo and libpng versions the decoder is built with, e.g. "libjpeg-turbo 2.1.5, libpng
+  /// 1.6.39".
+  public static var libraryVersions: String {
+    "libjpeg-turbo \(String(cString: ic_jpeg_library_version())), "
+      + "libpng \(String(cString: ic_png_library_version()))"
+  }
+
+  /// Reads and decodes an image file.
+  /// - Parameters:
+  ///   - url: A file URL of a JPEG or PNG file (the format is found from its first bytes, not its name);
+  ///     other URLs are refused, never fetched.
+  ///   - pixelFormat: The file's own layout (default) or 8-bit RGB.
+  ///   - applyOrientation: Whether to apply the EXIF orientation tag. Pillow's `Image.open` does not, so
+  ///     pass false for pixel parity with Pillow-based pipelines on tagged files.
+  ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  /// - Returns: The decoded image, `[H, W, C]`, upright when `applyOrientation` is true.
+  /// - Throws: `ImageDecodingError` naming the file's path: unreadable, empty, not JPEG/PNG, truncated,
+  ///   corrupt, unsupported feature or too large.
+  public static func decode(
+    contentsOf url: URL, pixelFormat: DecodedPixelFormat = .native, applyOrientation: Bool = true,
+    maximumPixelCount: Int = defaultMaximumPixelCount
+  ) throws -> DecodedImage {
+    let source = url.isFileURL ? url.path : url.absoluteString
+    guard url.isFileURL else {
+      throw ImageDecodingError.unreadableFile(source: source, reason: "not a file URL")
+    }
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      throw ImageDecodingError.unreadableFile(source: source, reason: readFailureReason(url, error))
+    }
+    return try decode(
+      data: data, source: source, pixelFormat: pixelFormat, applyOrientation: applyOrientation,
+      maximumPixelCount: maximumPixelCount)
+  }
+
+  /// Decodes an image held in memory.
+  /// - Parameters:
+  ///   - data: The whole file: JPEG (starts FF D8 FF) or PNG (starts 89 50 4E 47).
+  ///   - source: The name used in error messages, usually the file's path.
+  ///   - pixelFormat: The file's own layout (default) or 8-bit RGB.
+  ///   - applyOrientation: Whether to apply the EXIF orientation tag (see `decode(contentsOf:)`).
+  ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  /// - Returns: The decoded image, `[H, W, C]`.
+  /// - Throws: `ImageDecodingError` naming `source`.
+  public static func decode(
+    data: Data, source: String, pixelFormat: DecodedPixelFormat = .native, applyOrientation: Bool = true,
+    maximumPixelCount: Int = defaultMaximumPixelCount
+  ) throws -> DecodedImage {
+    guard !data.isEmpty else { throw ImageDecodingError.emptyFile(source: source) }
+    guard let format = format(of: data) else {
+      throw ImageDecodingError.unsupportedFormat(source: source, detectedFormat: otherFormatName(of: data))
+    }
+    return try data.withUnsafeBytes { raw in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      var image = try NativeCodecs.decode(
+        bytes, format: format, source: source, maximumPixelCount: maximumPixelCount,
+        grayAsRGB: pixelFormat == .rgb8)
+      if pixelFormat == .rgb8 { image = image.convertedToRGB8() }
+      guard applyOrientation,
+        let orientation = ExifOrientationReader.orientation(in: raw, format: format)
+      else { return image }
+      return image.applyingOrientation(orientation)
+    }
+  }
+
+  /// The format of an encoded image, from its magic bytes: JPEG (FF D8 FF) or PNG (89 50 4E 47); nil for
+  /// anything else.
+  public static func format(of data: Data) -> ImageFileFormat? {
+    if data.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+    if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return .png }
+    return nil
+  }
+
+  /// The EXIF orientation stored in a JPEG or PNG file, `.identity` when there is none or it is
+  /// malformed.
+  /// - Parameter data: The whole file.
+  public static func orientation(of data: Data) -> ExifOrientation {
+    guard let format = format(of: data) else { return .identity }
+    return data.withUnsafeBytes { raw in
+      ExifOrientationReader.orientation(in: raw, format: format) ?? .identity
+    }
+  }
+
+  /// A name for common formats we do not decode, to make the error message useful.
+  private static func otherFormatName(of data: Data) -> String? {
+    let bytes = [UInt8](data.prefix(132))
+    func matches(_ prefix: String, at offset: Int = 0) -> Bool {
+      let expected = Array(prefix.utf8)
+      return bytes.count >= offset + expected.count
+        && Array(bytes[offset..<offset + expected.count]) == expected
+    }
+    if matches("GIF87a") || matches("GIF89a") { return "GIF" }
+    if matches("BM") { return "BMP" }
+    if matches("RIFF") && matches("WEBP", at: 8) { return "WebP" }
+    if matches("II*\u{0}") || matches("MM\u{0}*") { return "TIFF" }
+    if matches("ftypavif", at: 4) { return "AVIF" }
+    if matches("ftyphei", at: 4) || matches("ftypmif1", at: 4) { return "HEIF" }
+    if matches("DICM", at: 128) { return "DICOM" }
+    if bytes.starts(with: [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50])
+      || bytes.starts(with: [0xFF, 0x4F, 0xFF, 0x51])
+    {
+      return "JPEG 2000"
+    }
+    if bytes.count >= 2, bytes[0] == 0x50, (0x31...0x36).contains(bytes[1]) { return "PNM" }
+    return nil
+  }
+
+  private static func readFailureReason(_ url: URL, _ error: Error) -> String {
+    var isDirectory: ObjCBool = false
+    if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) { return "no such file" }
+    if isDirectory.boolValue { return "is a directory" }
+    return error.localizedDescription
+  }
+}
