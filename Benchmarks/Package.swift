@@ -1,0 +1,22 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Benchmarks live in their own package so the library never depends on the harness.
+#if arch(x86_64)
+  let vectorFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+  let vectorFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+  name: "swift-efficientnet-benchmarks",
+  platforms: [.macOS(.v13)],
+  dependencies: [.package(name: "swift-efficientnet", path: "..")],
+  targets: [
+    .executableTarget(
+      name: "ImagePipelineBenchmark",
+      dependencies: [.product(name: "EfficientNetImageIO", package: "swift-efficientnet")],
+      swiftSettings: vectorFlags)
+  ],
+  swiftLanguageModes: [.v5]
+)
