@@ -30,6 +30,7 @@ let package = Package(
     .library(name: "WeightIO", targets: ["WeightIO"]),
     .library(name: "EfficientNetImageIO", targets: ["EfficientNetImageIO"]),
     .library(name: "EfficientNetKernels", targets: ["EfficientNetKernels"]),
+    .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -53,11 +54,19 @@ let package = Package(
       resources: [.copy("Resources")],
       swiftSettings: kernelSettings),
 
+    .target(
+      name: "EfficientNetTraining",
+      dependencies: [
+        "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetImageIO", "WeightIO",
+        "CImageCodecs",
+      ],
+      swiftSettings: kernelSettings),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
       dependencies: [
-        "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO",
+        "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetTraining",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -67,6 +76,13 @@ let package = Package(
     .testTarget(name: "KernelTests", dependencies: ["EfficientNetKernels"], swiftSettings: vectorFlags),
     .testTarget(
       name: "ImageIOTests", dependencies: ["EfficientNetImageIO", "EfficientNetCore"], exclude: ["Fixtures"],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "TrainingTests",
+      dependencies: [
+        "EfficientNetTraining", "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "WeightIO",
+      ],
+      exclude: ["Fixtures"],
       swiftSettings: vectorFlags),
     .testTarget(
       name: "WeightIOTests", dependencies: ["WeightIO"], exclude: ["Fixtures"], swiftSettings: vectorFlags),
