@@ -1,0 +1,92 @@
+import EfficientNetCore
+import EfficientNetKernels
+import EfficientNetModels
+
+/// What one training step computed.
+public struct StepResult: Sendable {
+  /// Mean cross-entropy (with label smoothing) over the batch.
+  public var loss: Double
+  /// How many samples had their largest logit at the label.
+  public var correct: Int
+  /// The logits `[N, classes]`, row-major.
+  public var logits: [Float]
+}
+
+/// An EfficientNet in training mode: forward with batch statistics, dropout and stochastic depth,
+/// cross-entropy with label smoothing, and the gradient of every parameter by reverse-mode
+/// differentiation written once over the architecture (each layer's backward beside its forward).
+///
+/// Gradients accumulate into ``ParameterStore/gradients`` (zero them between steps); running
+/// statistics are updated in place.
+public final class TrainingGraph {
+  /// The architecture being trained.
+  public let architecture: Architecture
+  /// Values, gradients and running statistics.
+  public let parameters: ParameterStore
+  /// Batch-norm momentum in PyTorch's convention (weight of the batch statistics).
+  public var batchNormMomentum = 0.1
+  /// Label smoothing ε of the loss.
+  public var labelSmoothing = 0.1
+  /// Whether dropout and stochastic depth are applied (their rates come from the configuration).
+  public var regularization = true
+  let pool: ComputePool
+  let activation: Activation
+  let workspace = Workspace()
+
+  /// Prepares `model` for training.
+  public init(model: EfficientNet, pool: ComputePool = .shared) {
+    architecture = model.architecture
+    parameters = ParameterStore(model: model)
+    self.pool = pool
+    activation = model.configuration.activation.trainingActivation
+  }
+
+  /// Bytes held for saved activations and their gradients (for the batch shape last used).
+  public var activationBytes: Int { workspace.byteCount }
+
+  /// The current parameters as a model (for evaluation or saving).
+  public func model() throws -> EfficientNet {
+    try EfficientNet(architecture: architecture, tensors: parameters.tensors(), source: "training state")
+  }
+
+  /// Runs forward and backward on one batch and adds every parameter's gradient.
+  ///
+  /// - Parameters:
+  ///   - images: `[N, H, W, C]` NHWC.
+  ///   - labels: N class indices.
+  ///   - generator: draws the dropout and stochastic-depth masks.
+  public func step(images: Tensor, labels: [Int], generator: inout SeededGenerator) throws -> StepResult {
+    let configuration = architecture.configuration
+    guard images.shape.count == 4, images.shape[3] == configuration.inputChannels,
+      images.shape[0] == labels.count,
+      images.shape[0] > 0
+    else {
+      throw ModelError.invalidInput(
+        name: "images",
+        reason:
+          "expected [N, H, W, \(configuration.inputChannels)] with N = \(labels.count), got \(images.shape)")
+    }
+    if let bad = labels.first(where: { $0 < 0 || $0 >= configuration.classCount }) {
+      throw ModelError.invalidInput(
+        name: "labels", reason: "label \(bad) outside 0..<\(configuration.classCount)")
+    }
+    guard configuration.includeClassifier else {
+      throw ModelError.invalidInput(name: "model", reason: "a headless model cannot be trained on labels")
+    }
+    return images.withUnsafeBufferPointer { input in
+      var pass = TrainingPass(
+        graph: self, batch: images.shape[0], height: images.shape[1], width: images.shape[2])
+      return pass.run(input: input.baseAddress!, labels: labels, generator: &generator)
+    }
+  }
+}
+
+extension ActivationKind {
+  var trainingActivation: Activation {
+    switch self {
+    case .silu: return .silu
+    case .relu6: return .relu6
+    case .relu: return .relu
+    }
+  }
+}
