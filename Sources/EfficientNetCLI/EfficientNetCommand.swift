@@ -6,7 +6,10 @@ struct EfficientNetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "efficientnet",
     abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
-    subcommands: [ClassifyCommand.self, ConvertCommand.self, InfoCommand.self, RunCommand.self])
+    subcommands: [
+      ClassifyCommand.self, ConvertCommand.self, EvaluateCommand.self, InfoCommand.self, RunCommand.self,
+      TrainCommand.self,
+    ])
 }
 
 /// An error found while a command runs (after its flags parsed): printed as `Error: message`.

@@ -8,11 +8,11 @@ import Foundation
 
 /// A one-line progress bar on standard error, drawn only when standard error is a terminal.
 final class ProgressBar {
-  private let total: Int
-  private let label: String
+  private var total: Int
+  private var label: String
   private let enabled: Bool
   private var done = 0
-  private let start = Date()
+  private var start = Date()
   private var lastDraw = Date.distantPast
 
   init(total: Int, label: String, enabled: Bool = true) {
@@ -39,6 +39,15 @@ final class ProgressBar {
       format: "\r%@ [%@] %d/%d %.1f/s ETA %@ %@", label, bar, done, total, rate, Self.duration(remaining),
       detail)
     FileHandle.standardError.write(Data(line.utf8))
+  }
+
+  /// Shows `done` of `total` with a label and detail (for bars whose total changes, e.g. per epoch).
+  func set(done: Int, total: Int, label: String, detail: String) {
+    if done < self.done { start = Date() }
+    self.done = done
+    self.total = total
+    self.label = label
+    advance(by: 0, detail: detail)
   }
 
   /// Erases the bar so a result line can be printed.

@@ -1,0 +1,85 @@
+import ArgumentParser
+import EfficientNetModels
+import EfficientNetTraining
+import Foundation
+
+/// `efficientnet evaluate`: accuracy, loss, per-class accuracy and confusion matrix on a dataset.
+struct EvaluateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evaluate",
+    abstract:
+      "Evaluate a model on a labeled dataset: top-1, top-5, mean loss, per-class accuracy, confusion matrix.")
+
+  @Option(name: .long, help: "Model name or alias (default: inferred from --weights).")
+  var model: String?
+
+  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt.")
+  var weights: String
+
+  @Option(name: .long, help: "An image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz of pixel rows.")
+  var data: String
+
+  @Option(name: .long, help: "Input resolution (default: the model's).")
+  var resolution: Int?
+
+  @Option(name: .long, help: "Images per batch.")
+  var batchSize = 32
+
+  @Flag(name: .long, help: "Print one JSON object.")
+  var json = false
+
+  func validate() throws {
+    if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    if let resolution, resolution < 1 { throw ValidationError("--resolution must be at least 1") }
+  }
+
+  func run() throws {
+    let network = try ModelLoading.load(model: model, weights: weights)
+    let dataset = try DatasetOpening.open(data)
+    let configuration = network.configuration
+    guard dataset.classNames.count <= configuration.classCount else {
+      throw CommandError(
+        "\(data) has \(dataset.classNames.count) classes but the model has \(configuration.classCount)")
+    }
+    let preprocessing = configuration.preprocessing
+    let augmentation = AugmentationConfiguration.evaluation(
+      resolution: resolution ?? configuration.resolution, outputChannels: configuration.inputChannels,
+      cropFraction: preprocessing.cropFraction, mean: preprocessing.mean,
+      standardDeviation: preprocessing.standardDeviation)
+    let loader = DataLoader(
+      dataset: dataset, batchSize: batchSize, shuffle: false, augmentation: augmentation, seed: 0)
+    let metrics = try Evaluation.run(model: network, data: loader)
+    for failure in loader.failures {
+      FileHandle.standardError.write(Data("error: \(failure.source): \(failure.message)\n".utf8))
+    }
+    let names =
+      dataset.classNames + (dataset.classNames.count..<configuration.classCount).map { "class \($0)" }
+    if json {
+      let object: [String: Any] = [
+        "samples": metrics.count, "top1": metrics.top1, "top5": metrics.top5, "loss": metrics.meanLoss,
+        "classes": names,
+        "per_class_accuracy": metrics.perClassAccuracy.map { $0 as Any? ?? NSNull() },
+        "confusion_matrix": metrics.confusion,
+      ]
+      let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+      print(String(decoding: data, as: UTF8.self))
+    } else {
+      print(
+        String(
+          format: "samples %d  top-1 %.2f%%  top-5 %.2f%%  loss %.4f", metrics.count, metrics.top1 * 100,
+          metrics.top5 * 100, metrics.meanLoss))
+      print("per-class accuracy:")
+      for (index, accuracy) in metrics.perClassAccuracy.enumerated() where index < dataset.classNames.count {
+        let text = accuracy.map { String(format: "%6.2f%%", $0 * 100) } ?? "   n/a"
+        print("  \(text)  \(names[index])")
+      }
+      print("confusion matrix (rows: true class, columns: predicted):")
+      for row in metrics.confusion.prefix(dataset.classNames.count) {
+        print(
+          "  " + row.prefix(dataset.classNames.count).map { String(format: "%5d", $0) }.joined(separator: " ")
+        )
+      }
+    }
+    if !loader.failures.isEmpty { throw ExitCode(1) }
+  }
+}

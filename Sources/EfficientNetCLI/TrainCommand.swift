@@ -1,0 +1,241 @@
+import ArgumentParser
+import EfficientNetCore
+import EfficientNetKernels
+import EfficientNetModels
+import EfficientNetTraining
+import Foundation
+
+/// `efficientnet train`: train or fine-tune on an image folder or a CSV of pixel rows.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train or fine-tune an EfficientNet on an image folder or a CSV of pixel rows.",
+    discussion: """
+      Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; run the same command with --resume to continue exactly where it stopped.
+      """)
+
+  @Option(name: .long, help: "Model name or alias.")
+  var model: String = "efficientnet_lite0"
+
+  @Option(name: .long, help: "Training data: an image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz.")
+  var data: String
+
+  @Option(name: .long, help: "Validation data (same formats); otherwise --val-split of the training data.")
+  var valData: String?
+
+  @Option(
+    name: .long, help: "Fraction of the training data held out for validation when --val-data is absent.")
+  var valSplit: Double = 0.1
+
+  @Option(name: .long, help: "Use only this many training samples (the first of a seeded permutation).")
+  var trainCount: Int?
+
+  @Option(
+    name: .long, help: "With --train-count: this many validation samples (the last of the same permutation).")
+  var valCount: Int?
+
+  @Option(name: .long, help: "Passes over the training data.")
+  var epochs: Int = 10
+
+  @Option(name: .long, help: "Images per step.")
+  var batchSize: Int = 32
+
+  @Option(name: .long, help: "Peak learning rate (default: the optimizer's, scaled by batch size).")
+  var lr: Float?
+
+  @Option(name: .long, help: "sgd, rmsprop (TensorFlow semantics, the paper's) or adamw.")
+  var optimizer: String = "rmsprop"
+
+  @Option(name: .long, help: "cosine, exponential (x0.97 every 2.4 epochs) or constant, after warm-up.")
+  var schedule: String = "cosine"
+
+  @Option(name: .long, help: "Linear warm-up epochs.")
+  var warmupEpochs: Double = 0
+
+  @Option(name: .long, help: "Weight decay (not applied to batch norm and biases).")
+  var weightDecay: Double = 1e-5
+
+  @Option(name: .long, help: "Label smoothing.")
+  var labelSmoothing: Double = 0.1
+
+  @Option(name: .long, help: "Clip the global gradient norm to this value.")
+  var clipGrad: Float?
+
+  @Option(
+    name: .long, help: "Keep an exponential moving average of the weights with this decay (e.g. 0.9999).")
+  var emaDecay: Double?
+
+  @Option(name: .long, help: "Training resolution (default: the model's).")
+  var resolution: Int?
+
+  @Option(
+    name: .long,
+    help: "Initial weights (safetensors or .pth); the classifier is replaced when the class count differs.")
+  var weights: String?
+
+  @Option(name: .long, help: "Number of classes (default: the dataset's).")
+  var numClasses: Int?
+
+  @Option(name: .long, help: "RandAugment as timm writes it, e.g. rand-m9-n2 (default: none).")
+  var randAugment: String?
+
+  @Option(name: .long, help: "Seed of data order, augmentation, dropout and initialization.")
+  var seed: UInt64 = 0
+
+  @Option(name: .long, help: "Background threads that load and augment data.")
+  var workers: Int = 2
+
+  @Option(name: .long, help: "Where checkpoints, weights and metrics go.")
+  var output: String
+
+  @Flag(name: .long, help: "Continue from OUTPUT/checkpoint.safetensors (same command otherwise).")
+  var resume = false
+
+  func validate() throws {
+    if !(0..<1).contains(valSplit) { throw ValidationError("--val-split must be in [0, 1), got \(valSplit)") }
+    guard OptimizerKind(rawValue: optimizer) != nil else {
+      throw ValidationError("--optimizer must be sgd, rmsprop or adamw, got '\(optimizer)'")
+    }
+    guard ScheduleKind(rawValue: schedule) != nil else {
+      throw ValidationError("--schedule must be cosine, exponential or constant, got '\(schedule)'")
+    }
+    if let resolution, resolution < 8 { throw ValidationError("--resolution must be at least 8") }
+    if let numClasses, numClasses < 2 { throw ValidationError("--num-classes must be at least 2") }
+    if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
+  }
+
+  func run() throws {
+    var settings = TrainingSettings()
+    settings.epochs = epochs
+    settings.batchSize = batchSize
+    settings.learningRate = lr
+    settings.optimizer = OptimizerKind(rawValue: optimizer)!
+    settings.schedule = ScheduleKind(rawValue: schedule)!
+    settings.warmupEpochs = warmupEpochs
+    settings.weightDecay = weightDecay
+    settings.labelSmoothing = labelSmoothing
+    settings.gradientClipNorm = clipGrad
+    settings.averageDecay = emaDecay
+    settings.seed = seed
+    settings.workers = workers
+    try settings.validate()
+
+    let training = try DatasetOpening.open(data)
+    let split: (training: [Int], validation: [Int], validationSet: (any LabeledDataset)?)
+    if let valData {
+      split = (
+        trainCount.map { Array(DatasetSplit.permutation(count: training.count, seed: seed).prefix($0)) }
+          ?? Array(0..<training.count), [], try DatasetOpening.open(valData)
+      )
+    } else if let trainCount {
+      let count = valCount ?? max(1, training.count / 10)
+      guard trainCount + count <= training.count else {
+        throw CommandError(
+          "--train-count \(trainCount) + --val-count \(count) exceed the \(training.count) samples")
+      }
+      let parts = DatasetSplit.split(
+        count: training.count, trainingCount: trainCount, validationCount: count, seed: seed)
+      split = (parts.training, parts.validation, nil)
+    } else {
+      let parts = DatasetSplit.split(count: training.count, validationFraction: valSplit, seed: seed)
+      split = (parts.training, parts.validation, nil)
+    }
+    let classes = numClasses ?? training.classNames.count
+    let network = try ModelBuilding.trainable(
+      model: model, weights: weights, classes: classes, seed: seed, resolution: resolution)
+    let configuration = network.configuration
+    let preprocessing = configuration.preprocessing
+    let side = resolution ?? configuration.resolution
+    let trainingAugmentation = AugmentationConfiguration.training(
+      resolution: side, outputChannels: configuration.inputChannels,
+      randAugment: try randAugment.map { try RandAugmentConfiguration(timmSpecification: $0) },
+      mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
+    let evaluation = AugmentationConfiguration.evaluation(
+      resolution: side, outputChannels: configuration.inputChannels, cropFraction: preprocessing.cropFraction,
+      mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
+    let trainLoader = DataLoader(
+      dataset: training, indices: split.training, batchSize: batchSize, shuffle: true, dropLast: false,
+      augmentation: trainingAugmentation, seed: seed, workers: workers)
+    let validationLoader: DataLoader?
+    if let set = split.validationSet {
+      validationLoader = DataLoader(
+        dataset: set, batchSize: batchSize, shuffle: false, augmentation: evaluation, seed: seed)
+    } else if !split.validation.isEmpty {
+      validationLoader = DataLoader(
+        dataset: training, indices: split.validation, batchSize: batchSize, shuffle: false,
+        augmentation: evaluation,
+        seed: seed)
+    } else {
+      validationLoader = nil
+    }
+    let trainer = try Trainer(
+      model: network, settings: settings, trainingData: trainLoader, validationData: validationLoader,
+      directory: URL(fileURLWithPath: output), resume: resume)
+    let note =
+      "\(configuration.name): \(split.training.count) training and \(validationLoader.map { $0.indices.count } ?? 0) "
+      + "validation images, \(classes) classes, \(side)x\(side), \(settings.optimizer.rawValue) lr "
+      + "\(settings.resolvedLearningRate), \(ComputePool.shared.threadCount) threads"
+      + (trainer.position.step > 0
+        ? "; resuming at epoch \(trainer.position.epoch + 1), step \(trainer.position.step)" : "")
+    FileHandle.standardError.write(Data((note + "\n").utf8))
+    Interruption.install()
+    defer { Interruption.uninstall() }
+    let bar = ProgressBar(total: trainLoader.batchCount, label: "epoch", enabled: true)
+    var reportedMemory = false
+    let outcome = try trainer.run(
+      progress: { progress in
+        if !reportedMemory {
+          reportedMemory = true
+          let megabytes = Double(trainer.graph.activationBytes) / 1_048_576
+          bar.clearLine()
+          FileHandle.standardError.write(Data(String(format: "activation memory: %.1f MB\n", megabytes).utf8))
+        }
+        bar.set(
+          done: progress.batch, total: progress.batchesPerEpoch,
+          label: "epoch \(progress.epoch + 1)/\(settings.epochs)",
+          detail: String(
+            format: "loss %.4f acc %.2f%% %.1f img/s lr %.2e", progress.loss, progress.accuracy * 100,
+            progress.imagesPerSecond, progress.learningRate))
+      },
+      epochEnded: { record in
+        bar.clearLine()
+        var parts = ["epoch \((record["epoch"] as? Int ?? 0) + 1)"]
+        for key in [
+          "train_loss", "train_accuracy", "val_loss", "val_top1", "val_top5", "val_ema_top1", "seconds",
+        ] {
+          if let value = record[key] as? Double { parts.append(String(format: "%@ %.4f", key, value)) }
+        }
+        FileHandle.standardError.write(Data((parts.joined(separator: "  ") + "\n").utf8))
+      })
+    bar.finish()
+    if case .interrupted(let epoch, let batch) = outcome {
+      FileHandle.standardError.write(
+        Data(
+          "interrupted at epoch \(epoch + 1), batch \(batch): checkpoint written to \(output); rerun with --resume\n"
+            .utf8))
+      throw ExitCode(130)
+    }
+  }
+}
+
+/// Builds the model to train: pretrained weights when given (classifier replaced when the class count
+/// differs), otherwise timm's random initialization from the seed.
+enum ModelBuilding {
+  static func trainable(model: String, weights: String?, classes: Int, seed: UInt64, resolution: Int?) throws
+    -> EfficientNet
+  {
+    var configuration = try ModelRegistry.configuration(named: model)
+    if let resolution { configuration.resolution = resolution }
+    configuration.classCount = classes
+    let fresh = EfficientNet(architecture: try configuration.resolve(), seed: seed)
+    guard let weights else { return fresh }
+    let pretrained = try EfficientNet.load(
+      configuration: configuration, contentsOf: URL(fileURLWithPath: weights))
+    var tensors = fresh.tensors
+    for (name, tensor) in pretrained.tensors
+    where !name.hasPrefix("classifier.") || pretrained.configuration.classCount == classes {
+      tensors[name] = tensor
+    }
+    return try EfficientNet(architecture: fresh.architecture, tensors: tensors, source: weights)
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Appends one JSON object per line to a file (`metrics.jsonl`), flushing each line to disk.
+public struct MetricsLog {
+  /// The file written to.
+  public let url: URL
+
+  /// Opens (creating when needed) the log at `url`.
+  public init(url: URL) throws {
+    self.url = url
+    if !FileManager.default.fileExists(atPath: url.path) {
+      guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+        throw TrainingError.cannotWrite(url.path, reason: "cannot create the metrics file")
+      }
+    }
+  }
+
+  /// Appends one record (keys sorted, so identical runs give identical lines).
+  public func append(_ record: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+    let handle = try FileHandle(forWritingTo: url)
+    defer { try? handle.close() }
+    try handle.seekToEnd()
+    try handle.write(contentsOf: data + Data("\n".utf8))
+    try handle.synchronize()
+  }
+
+  /// Keeps only the records whose `epoch` is at most `epoch` (for resuming after a checkpoint).
+  public func truncate(afterEpoch epoch: Int) throws {
+    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+    let kept = text.split(separator: "\n").filter { line in
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+        let recorded = object["epoch"] as? Int
+      else { return false }
+      return recorded <= epoch
+    }
+    try (kept.map { $0 + "\n" }.joined()).write(to: url, atomically: true, encoding: .utf8)
+  }
+}
+
+/// Errors of the training loop, each naming the file, flag or value at fault.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+  /// A file or folder cannot be written.
+  case cannotWrite(String, reason: String)
+  /// A checkpoint cannot be used.
+  case invalidCheckpoint(String, reason: String)
+  /// The loss became NaN or infinite.
+  case nonFiniteLoss(epoch: Int, step: Int, loss: Double)
+  /// A setting is out of range.
+  case invalidSetting(name: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .cannotWrite(let path, let reason): return "\(path): \(reason)"
+    case .invalidCheckpoint(let path, let reason): return "\(path): not a usable checkpoint: \(reason)"
+    case .nonFiniteLoss(let epoch, let step, let loss):
+      return "the loss became \(loss) at epoch \(epoch), step \(step); training stopped and the last good "
+        + "checkpoint was kept (try a lower --lr or gradient clipping)"
+    case .invalidSetting(let name, let reason): return "\(name): \(reason)"
+    }
+  }
+}

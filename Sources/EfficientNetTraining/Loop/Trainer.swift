@@ -1,0 +1,256 @@
+import EfficientNetCore
+import EfficientNetKernels
+import EfficientNetModels
+import Foundation
+
+/// Progress of a running training, reported after every step.
+public struct TrainingProgress: Sendable {
+  /// Current epoch (0-based) and batch within it, and the batches per epoch.
+  public var epoch: Int, batch: Int, batchesPerEpoch: Int
+  /// Running mean loss and accuracy over the epoch so far.
+  public var loss: Double, accuracy: Double
+  /// Training throughput so far this epoch.
+  public var imagesPerSecond: Double
+  /// The learning rate of the last step.
+  public var learningRate: Float
+}
+
+/// How a training run ended.
+public enum TrainingOutcome: Sendable, Equatable {
+  /// Every epoch ran.
+  case completed
+  /// An interruption (Ctrl-C) stopped it after a step; the checkpoint holds that step.
+  case interrupted(epoch: Int, batch: Int)
+}
+
+/// Trains an EfficientNet: data → forward/backward → clipping → optimizer → weight average, with a
+/// checkpoint and a metrics line after every epoch, and a checkpoint on interruption.
+public final class Trainer {
+  /// The model being trained.
+  public let graph: TrainingGraph
+  /// The settings.
+  public let settings: TrainingSettings
+  let trainingData: DataLoader
+  let validationData: DataLoader?
+  let directory: URL
+  let parameters: [TrainableParameter]
+  var optimizer: any Optimizer
+  let schedule: LearningRateSchedule
+  let average: ExponentialMovingAverage?
+  var epoch = 0
+  var batchInEpoch = 0
+  var step = 0
+  /// The current epoch's running totals (kept in checkpoints so a resumed epoch reports the same).
+  var lossSum = 0.0
+  var correct = 0
+  var seen = 0
+  var epochSeconds = 0.0
+
+  /// The checkpoint file in the output folder.
+  public var checkpointURL: URL { directory.appendingPathComponent("checkpoint.safetensors") }
+  /// The metrics log in the output folder.
+  public var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
+
+  /// Prepares a run (`resume` continues from the checkpoint in `directory` when there is one).
+  public init(
+    model: EfficientNet, settings: TrainingSettings, trainingData: DataLoader, validationData: DataLoader?,
+    directory: URL, resume: Bool
+  ) throws {
+    try settings.validate()
+    self.settings = settings
+    self.trainingData = trainingData
+    self.validationData = validationData
+    self.directory = directory
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw TrainingError.cannotWrite(directory.path, reason: "cannot create the output folder (\(error))")
+    }
+    graph = TrainingGraph(model: model)
+    graph.labelSmoothing = settings.labelSmoothing
+    let store = graph.parameters
+    parameters = store.specs.filter { $0.role.isTrainable }.map { spec in
+      TrainableParameter(
+        name: spec.name, shape: spec.shape, valueBuffer: store.values[spec.name]!.buffer,
+        gradientBuffer: store.gradients[spec.name]!.buffer,
+        decays: TrainableParameter.decaysByDefault(name: spec.name, shape: spec.shape), owner: store)
+    }
+    switch settings.optimizer {
+    case .sgd:
+      optimizer = SGD(
+        momentum: settings.momentum, nesterov: settings.nesterov, weightDecay: settings.weightDecay)
+    case .rmsprop:
+      optimizer = RMSPropTF(momentum: settings.momentum, weightDecay: settings.weightDecay)
+    case .adamw:
+      optimizer = AdamW(weightDecay: settings.weightDecay)
+    }
+    let rate = settings.resolvedLearningRate
+    switch settings.schedule {
+    case .cosine:
+      schedule = .warmupCosine(
+        baseRate: rate, warmupEpochs: settings.warmupEpochs, totalEpochs: Double(settings.epochs))
+    case .exponential:
+      schedule = .warmupExponential(baseRate: rate, warmupEpochs: settings.warmupEpochs)
+    case .constant:
+      schedule =
+        settings.warmupEpochs > 0
+        ? .warmupExponential(baseRate: rate, warmupEpochs: settings.warmupEpochs, decayRate: 1)
+        : .constant(rate: rate)
+    }
+    if let decay = settings.averageDecay {
+      average = ExponentialMovingAverage(
+        decay: decay, names: store.specs.map(\.name), values: store.specs.map { store.values[$0.name]!.array }
+      )
+    } else {
+      average = nil
+    }
+    if resume && FileManager.default.fileExists(atPath: checkpointURL.path) {
+      try restore(from: TrainingCheckpoint(contentsOf: checkpointURL))
+    }
+  }
+
+  /// Where the run stands: epochs completed plus batches into the current one.
+  public var position: (epoch: Int, batch: Int, step: Int) { (epoch, batchInEpoch, step) }
+
+  /// Runs until every epoch is done or an interruption is requested.
+  ///
+  /// - Parameters:
+  ///   - progress: called after every step.
+  ///   - epochEnded: called with each epoch's metrics record (also appended to `metrics.jsonl`).
+  /// - Throws: ``TrainingError/nonFiniteLoss(epoch:step:loss:)`` (the last good checkpoint stays),
+  ///   or a file error.
+  public func run(
+    progress: (TrainingProgress) -> Void = { _ in }, epochEnded: ([String: Any]) -> Void = { _ in }
+  ) throws -> TrainingOutcome {
+    let log = try MetricsLog(url: metricsURL)
+    try log.truncate(afterEpoch: epoch - 1)
+    let batches = trainingData.batchCount
+    while epoch < settings.epochs {
+      let started = Date().addingTimeInterval(-epochSeconds)
+      for batch in trainingData.batches(epoch: epoch, startingAt: batchInEpoch) {
+        if batch.labels.isEmpty { continue }
+        graph.parameters.zeroGradients()
+        var generator = SeededGenerator(seed: settings.seed &+ 0x9E37_79B9 &* UInt64(step + 1))
+        let result = try graph.step(images: batch.images, labels: batch.labels, generator: &generator)
+        guard result.loss.isFinite else {
+          throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, loss: result.loss)
+        }
+        if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: maxNorm) }
+        let rate = schedule.rate(step: step, stepsPerEpoch: batches)
+        optimizer.step(parameters, learningRate: rate)
+        average?.update(sources: graph.parameters.specs.map { graph.parameters.values[$0.name]!.readable })
+        step += 1
+        batchInEpoch = batch.index + 1
+        lossSum += result.loss * Double(batch.labels.count)
+        correct += result.correct
+        seen += batch.labels.count
+        let elapsed = Date().timeIntervalSince(started)
+        progress(
+          TrainingProgress(
+            epoch: epoch, batch: batchInEpoch, batchesPerEpoch: batches, loss: lossSum / Double(seen),
+            accuracy: Double(correct) / Double(seen),
+            imagesPerSecond: elapsed > 0 ? Double(seen) / elapsed : 0,
+            learningRate: rate))
+        if Interruption.isRequested {
+          epochSeconds = Date().timeIntervalSince(started)
+          try saveCheckpoint()
+          return .interrupted(epoch: epoch, batch: batchInEpoch)
+        }
+      }
+      let seconds = Date().timeIntervalSince(started)
+      var record: [String: Any] = [
+        "epoch": epoch, "step": step, "train_loss": seen > 0 ? lossSum / Double(seen) : 0,
+        "train_accuracy": seen > 0 ? Double(correct) / Double(seen) : 0,
+        "learning_rate": Double(schedule.rate(step: max(0, step - 1), stepsPerEpoch: batches)),
+        "seconds": seconds, "images_per_second": seconds > 0 ? Double(seen) / seconds : 0,
+        "activation_bytes": graph.activationBytes,
+      ]
+      if let validationData {
+        let metrics = try evaluate(model: try graph.model(), data: validationData)
+        record["val_loss"] = metrics.meanLoss
+        record["val_top1"] = metrics.top1
+        record["val_top5"] = metrics.top5
+        if let average {
+          let averaged = try evaluate(model: try averagedModel(average), data: validationData)
+          record["val_ema_top1"] = averaged.top1
+        }
+      }
+      epoch += 1
+      batchInEpoch = 0
+      (lossSum, correct, seen, epochSeconds) = (0, 0, 0, 0)
+      try saveCheckpoint()
+      try log.append(record)
+      epochEnded(record)
+    }
+    return .completed
+  }
+
+  /// Evaluates `model` on every batch of `data` (no augmentation expected).
+  public func evaluate(model: EfficientNet, data: DataLoader) throws -> EvaluationMetrics {
+    try Evaluation.run(model: model, data: data)
+  }
+
+  func averagedModel(_ average: ExponentialMovingAverage) throws -> EfficientNet {
+    var tensors: [String: Tensor] = [:]
+    for spec in graph.parameters.specs {
+      tensors[spec.name] = Tensor(shape: spec.shape, values: average.shadow(named: spec.name)!)
+    }
+    return try EfficientNet(architecture: graph.architecture, tensors: tensors, source: "weight average")
+  }
+
+  /// Writes `checkpoint.safetensors` (full state) and `model.safetensors` (weights alone; plus
+  /// `model_ema.safetensors` with an average), each atomically.
+  func saveCheckpoint() throws {
+    var state = optimizer.state.tensors(prefix: "optimizer.")
+    var metadata = optimizer.state.metadata(prefix: "optimizer.").merging(settings.metadata) { $1 }
+    metadata["model"] = graph.architecture.configuration.name
+    if let average {
+      state.merge(average.state.tensors(prefix: "ema.")) { $1 }
+      metadata.merge(average.state.metadata(prefix: "ema.")) { $1 }
+    }
+    metadata["batch_in_epoch"] = String(batchInEpoch)
+    metadata["epoch_loss_sum"] = String(lossSum)
+    metadata["epoch_correct"] = String(correct)
+    metadata["epoch_seen"] = String(seen)
+    metadata["epoch_seconds"] = String(epochSeconds)
+    let checkpoint = TrainingCheckpoint(
+      model: graph.parameters.tensors(), state: state, epoch: epoch, step: step, metadata: metadata)
+    try checkpoint.write(to: checkpointURL)
+    try graph.model().safeTensors(as: .float32).write(
+      to: directory.appendingPathComponent("model.safetensors"))
+    if let average {
+      try averagedModel(average).safeTensors(as: .float32).write(
+        to: directory.appendingPathComponent("model_ema.safetensors"))
+    }
+  }
+
+  func restore(from checkpoint: TrainingCheckpoint) throws {
+    let path = checkpointURL.path
+    for spec in graph.parameters.specs {
+      guard let tensor = checkpoint.model[spec.name], tensor.shape == spec.shape else {
+        throw TrainingError.invalidCheckpoint(
+          path, reason: "tensor '\(spec.name)' is missing or misshapen (is it from another model?)")
+      }
+      tensor.withUnsafeBufferPointer {
+        _ = graph.parameters.values[spec.name]!.buffer.update(fromContentsOf: $0)
+      }
+    }
+    let optimizerState = try OptimizerState(
+      tensors: checkpoint.state, tensorPrefix: "optimizer.", metadata: checkpoint.metadata,
+      metadataPrefix: "optimizer.")
+    try optimizer.restore(optimizerState, parameters: parameters)
+    if let average {
+      try average.restore(
+        try OptimizerState(
+          tensors: checkpoint.state, tensorPrefix: "ema.", metadata: checkpoint.metadata,
+          metadataPrefix: "ema."))
+    }
+    epoch = checkpoint.epoch
+    step = checkpoint.step
+    batchInEpoch = Int(checkpoint.metadata["batch_in_epoch"] ?? "0") ?? 0
+    lossSum = Double(checkpoint.metadata["epoch_loss_sum"] ?? "0") ?? 0
+    correct = Int(checkpoint.metadata["epoch_correct"] ?? "0") ?? 0
+    seen = Int(checkpoint.metadata["epoch_seen"] ?? "0") ?? 0
+    epochSeconds = Double(checkpoint.metadata["epoch_seconds"] ?? "0") ?? 0
+  }
+}

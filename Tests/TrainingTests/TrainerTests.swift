@@ -1,0 +1,171 @@
+import EfficientNetCore
+import EfficientNetImageIO
+import EfficientNetModels
+import EfficientNetTraining
+import Foundation
+import WeightIO
+import XCTest
+
+/// The training loop end to end on a tiny model and synthetic data: repeatability, checkpoints,
+/// resume after a stop or an interruption, and the non-finite-loss guard.
+final class TrainerTests: XCTestCase {
+  private var folders: [URL] = []
+
+  override func tearDown() {
+    for folder in folders { try? FileManager.default.removeItem(at: folder) }
+    Interruption.uninstall()
+  }
+
+  private func folder() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString)")
+    folders.append(url)
+    return url
+  }
+
+  /// 48 images of 20×20: class 0 bright on the left, class 1 bright on the right, plus noise.
+  private func dataset() -> InMemoryDataset {
+    var generator = SeededGenerator(seed: 5)
+    var images: [Preprocessor.SourceImage] = []
+    var labels: [Int] = []
+    for index in 0..<48 {
+      let label = index % 2
+      var pixels = [UInt8](repeating: 0, count: 20 * 20 * 3)
+      for y in 0..<20 {
+        for x in 0..<20 {
+          let bright = (x < 10) == (label == 0)
+          for c in 0..<3 {
+            pixels[(y * 20 + x) * 3 + c] = UInt8(clamping: (bright ? 180 : 60) + Int(generator.next() % 40))
+          }
+        }
+      }
+      images.append(Preprocessor.SourceImage(pixels: pixels, width: 20, height: 20, channels: 3))
+      labels.append(label)
+    }
+    return InMemoryDataset(images: images, labels: labels, classNames: ["left", "right"])
+  }
+
+  private func trainer(epochs: Int, directory: URL, resume: Bool, learningRate: Float = 0.01) throws
+    -> Trainer
+  {
+    let configuration = Configuration(
+      widthMultiplier: 0.25, depthMultiplier: 0.25, resolution: 32, classCount: 2)
+    let model = EfficientNet(architecture: try configuration.resolve(), seed: 3)
+    var settings = TrainingSettings()
+    settings.epochs = epochs
+    settings.batchSize = 8
+    settings.learningRate = learningRate
+    settings.optimizer = .rmsprop
+    settings.averageDecay = 0.9
+    settings.seed = 11
+    let data = dataset()
+    let training = DataLoader(
+      dataset: data, indices: Array(0..<40), batchSize: 8,
+      augmentation: .training(
+        resolution: 32, randAugment: try RandAugmentConfiguration(timmSpecification: "rand-m5-n1")),
+      seed: 11, workers: 2)
+    let validation = DataLoader(
+      dataset: data, indices: Array(40..<48), batchSize: 8, shuffle: false,
+      augmentation: .evaluation(resolution: 32),
+      seed: 11)
+    return try Trainer(
+      model: model, settings: settings, trainingData: training, validationData: validation,
+      directory: directory,
+      resume: resume)
+  }
+
+  private func lines(_ url: URL) throws -> [String] {
+    try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+  }
+
+  /// Strips the wall-clock fields, which differ between runs.
+  private func deterministicPart(_ line: String) throws -> [String: Double] {
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    var result: [String: Double] = [:]
+    for (key, value) in object where key != "seconds" && key != "images_per_second" {
+      result[key] = (value as? Double) ?? Double(value as? Int ?? -1)
+    }
+    return result
+  }
+
+  func testSameSeedGivesTheSameMetricsAndCheckpointsHoldEverything() throws {
+    let first = folder()
+    let second = folder()
+    XCTAssertEqual(try trainer(epochs: 2, directory: first, resume: false).run(), .completed)
+    XCTAssertEqual(try trainer(epochs: 2, directory: second, resume: false).run(), .completed)
+    let a = try lines(first.appendingPathComponent("metrics.jsonl"))
+    let b = try lines(second.appendingPathComponent("metrics.jsonl"))
+    XCTAssertEqual(a.count, 2)
+    XCTAssertEqual(try a.map(deterministicPart), try b.map(deterministicPart))
+    let checkpoint = try TrainingCheckpoint(
+      contentsOf: first.appendingPathComponent("checkpoint.safetensors"))
+    XCTAssertEqual(checkpoint.epoch, 2)
+    XCTAssertEqual(checkpoint.step, 10)
+    XCTAssertTrue(checkpoint.state.keys.contains { $0.hasPrefix("optimizer.") })
+    XCTAssertTrue(checkpoint.state.keys.contains { $0.hasPrefix("ema.") })
+    // The weights file loads as a model by itself.
+    let configuration = Configuration(
+      widthMultiplier: 0.25, depthMultiplier: 0.25, resolution: 32, classCount: 2)
+    XCTAssertNoThrow(
+      try EfficientNet(
+        configuration: configuration, contentsOf: first.appendingPathComponent("model.safetensors")))
+  }
+
+  /// Stopping after the first epoch and resuming gives exactly the run that never stopped.
+  func testResumeAfterAnEpochContinuesExactly() throws {
+    let straight = folder()
+    _ = try trainer(epochs: 2, directory: straight, resume: false).run()
+    let stopped = folder()
+    Interruption.install()
+    let outcome = try trainer(epochs: 2, directory: stopped, resume: false).run(epochEnded: { _ in
+      Interruption.request()
+    })
+    XCTAssertEqual(outcome, .interrupted(epoch: 1, batch: 1))
+    Interruption.install()
+    XCTAssertEqual(try trainer(epochs: 2, directory: stopped, resume: true).run(), .completed)
+    XCTAssertEqual(
+      try lines(straight.appendingPathComponent("metrics.jsonl")).map(deterministicPart),
+      try lines(stopped.appendingPathComponent("metrics.jsonl")).map(deterministicPart))
+    let a = try SafeTensorsFile(contentsOf: straight.appendingPathComponent("model.safetensors"))
+    let b = try SafeTensorsFile(contentsOf: stopped.appendingPathComponent("model.safetensors"))
+    for name in a.names {
+      XCTAssertEqual(try a.tensor(named: name).floats(), try b.tensor(named: name).floats(), name)
+    }
+  }
+
+  /// An interruption mid-epoch writes a checkpoint at that step; resuming reproduces the full run.
+  func testInterruptionMidEpochThenResumeContinuesExactly() throws {
+    let straight = folder()
+    _ = try trainer(epochs: 2, directory: straight, resume: false).run()
+    let interrupted = folder()
+    Interruption.install()
+    var steps = 0
+    let outcome = try trainer(epochs: 2, directory: interrupted, resume: false).run(progress: { _ in
+      steps += 1
+      if steps == 7 { Interruption.request() }
+    })
+    XCTAssertEqual(outcome, .interrupted(epoch: 1, batch: 2))
+    Interruption.install()
+    XCTAssertEqual(try trainer(epochs: 2, directory: interrupted, resume: true).run(), .completed)
+    let a = try SafeTensorsFile(contentsOf: straight.appendingPathComponent("model.safetensors"))
+    let b = try SafeTensorsFile(contentsOf: interrupted.appendingPathComponent("model.safetensors"))
+    for name in a.names {
+      XCTAssertEqual(try a.tensor(named: name).floats(), try b.tensor(named: name).floats(), name)
+    }
+    XCTAssertEqual(
+      try lines(straight.appendingPathComponent("metrics.jsonl")).map(deterministicPart),
+      try lines(interrupted.appendingPathComponent("metrics.jsonl")).map(deterministicPart))
+  }
+
+  /// A diverging run stops with a clear error and keeps the last good checkpoint.
+  func testNonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
+    let directory = folder()
+    _ = try trainer(epochs: 1, directory: directory, resume: false).run()
+    let before = try Data(contentsOf: directory.appendingPathComponent("checkpoint.safetensors"))
+    XCTAssertThrowsError(try trainer(epochs: 3, directory: directory, resume: true, learningRate: 1e30).run())
+    {
+      error in
+      XCTAssertTrue("\(error)".contains("loss became"), "\(error)")
+    }
+    XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("checkpoint.safetensors")), before)
+  }
+}
