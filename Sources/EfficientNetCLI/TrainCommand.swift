@@ -86,10 +86,15 @@ struct TrainCommand: ParsableCommand {
   var workers: Int = 2
 
   @Option(name: .long, help: "Where checkpoints, weights and metrics go.")
-  var output: String
+  var output: String?
 
-  @Flag(name: .long, help: "Continue from OUTPUT/checkpoint.safetensors (same command otherwise).")
-  var resume = false
+  @Option(
+    name: .long,
+    help: "Continue the run in this folder from its checkpoint (give the same options as before).")
+  var resume: String?
+
+  /// The run's folder: --output, or the folder being resumed.
+  private var directory: String { output ?? resume ?? "" }
 
   func validate() throws {
     if !(0..<1).contains(valSplit) { throw ValidationError("--val-split must be in [0, 1), got \(valSplit)") }
@@ -102,6 +107,13 @@ struct TrainCommand: ParsableCommand {
     if let resolution, resolution < 8 { throw ValidationError("--resolution must be at least 8") }
     if let numClasses, numClasses < 2 { throw ValidationError("--num-classes must be at least 2") }
     if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
+    if output == nil && resume == nil { throw ValidationError("give --output DIR (or --resume DIR)") }
+    if let output, let resume, output != resume {
+      throw ValidationError("--output \(output) and --resume \(resume) name different folders")
+    }
+    if let resume, !FileManager.default.fileExists(atPath: resume + "/checkpoint.safetensors") {
+      throw ValidationError("--resume \(resume): no checkpoint.safetensors there")
+    }
   }
 
   func run() throws {
@@ -170,7 +182,7 @@ struct TrainCommand: ParsableCommand {
     }
     let trainer = try Trainer(
       model: network, settings: settings, trainingData: trainLoader, validationData: validationLoader,
-      directory: URL(fileURLWithPath: output), resume: resume)
+      directory: URL(fileURLWithPath: directory), resume: resume != nil)
     let note =
       "\(configuration.name): \(split.training.count) training and \(validationLoader.map { $0.indices.count } ?? 0) "
       + "validation images, \(classes) classes, \(side)x\(side), \(settings.optimizer.rawValue) lr "
@@ -211,7 +223,7 @@ struct TrainCommand: ParsableCommand {
     if case .interrupted(let epoch, let batch) = outcome {
       FileHandle.standardError.write(
         Data(
-          "interrupted at epoch \(epoch + 1), batch \(batch): checkpoint written to \(output); rerun with --resume\n"
+          "interrupted at epoch \(epoch + 1), batch \(batch): checkpoint written to \(directory); rerun with --resume \(directory)\n"
             .utf8))
       throw ExitCode(130)
     }

@@ -206,4 +206,91 @@ final class CLITests: XCTestCase {
     XCTAssertEqual(viaPth.status, 0, viaPth.error)
     XCTAssertEqual(viaPth.output, viaSafeTensors.output)
   }
+
+  /// A 2-class CSV dataset of 8×8 digits-like images (bright left or right half), 48 rows.
+  private func writeDataset() throws -> URL {
+    let url = temporaryFile("data.csv")
+    var generator = SystemRandomNumberGenerator()
+    var rows: [String] = []
+    for index in 0..<48 {
+      let label = index % 2
+      var values: [String] = []
+      for y in 0..<8 {
+        for x in 0..<8 {
+          _ = y
+          let bright = (x < 4) == (label == 0)
+          values.append(String((bright ? 12 : 3) + Int.random(in: 0...3, using: &generator)))
+        }
+      }
+      rows.append((values + [String(label)]).joined(separator: ","))
+    }
+    try (rows.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  /// `train` writes checkpoints and metrics, `evaluate` reads the result, Ctrl-C (a real SIGINT)
+  /// stops after a step with a checkpoint, and `--resume` continues the run.
+  func testTrainEvaluateInterruptAndResume() throws {
+    let data = try writeDataset()
+    let output = temporaryFile("run")
+    defer {
+      try? FileManager.default.removeItem(at: data)
+      try? FileManager.default.removeItem(at: output)
+    }
+    let common = [
+      "train", "--model", "lite0", "--data", data.path, "--val-split", "0.25", "--resolution", "32",
+      "--batch-size", "8", "--seed", "3", "--optimizer", "adamw", "--lr", "0.001",
+    ]
+    let trained = try run(common + ["--epochs", "2", "--output", output.path])
+    XCTAssertEqual(trained.status, 0, trained.error)
+    XCTAssertTrue(trained.error.contains("activation memory"), trained.error)
+    let metrics = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      .split(separator: "\n")
+    XCTAssertEqual(metrics.count, 2)
+    for name in ["checkpoint.safetensors", "model.safetensors"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), name)
+    }
+
+    let evaluated = try run([
+      "evaluate", "--model", "lite0", "--weights", output.appendingPathComponent("model.safetensors").path,
+      "--data", data.path, "--resolution", "32", "--json",
+    ])
+    XCTAssertEqual(evaluated.status, 0, evaluated.error)
+    let report = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(evaluated.output.utf8)) as? [String: Any])
+    XCTAssertEqual(report["samples"] as? Int, 48)
+    let confusion = try XCTUnwrap(report["confusion_matrix"] as? [[Int]])
+    XCTAssertEqual(confusion.flatMap { $0 }.reduce(0, +), 48)
+    XCTAssertEqual(confusion.count, 2)
+    let top1 = try XCTUnwrap(report["top1"] as? Double)
+    XCTAssertEqual(top1, Double(confusion[0][0] + confusion[1][1]) / 48, accuracy: 1e-12)
+
+    // A long run, interrupted by SIGINT once it has written its first epoch.
+    let interrupted = temporaryFile("interrupted")
+    defer { try? FileManager.default.removeItem(at: interrupted) }
+    let process = Process()
+    process.executableURL = try tool
+    process.arguments = common + ["--epochs", "200", "--output", interrupted.path]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = Pipe()
+    try process.run()
+    let log = interrupted.appendingPathComponent("metrics.jsonl")
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline
+      && ((try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 1
+    {
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    kill(process.processIdentifier, SIGINT)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 130, message)
+    XCTAssertTrue(message.contains("interrupted at epoch"), message)
+    let resumed = try run(common + ["--epochs", "3", "--resume", interrupted.path])
+    XCTAssertEqual(resumed.status, 0, resumed.error)
+    XCTAssertTrue(resumed.error.contains("resuming at epoch"), resumed.error)
+    let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines.count, 3)
+  }
 }

@@ -200,7 +200,6 @@ struct DepthwiseRows {
     let kernelWidth = Shape.kernelWidth
     let rowStride = geometry.inputWidth &* c
     let weightRowStride = kernelWidth &* c
-    let columnStep = stride &* c
     var start = Vector()
     if let bias { start = load(bias + channel) }
     var (a0, a1, a2, a3) = (start, start, start, start)
