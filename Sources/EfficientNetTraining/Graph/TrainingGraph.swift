@@ -70,6 +70,20 @@ public final class TrainingGraph {
       throw ModelError.invalidInput(
         name: "labels", reason: "label \(bad) outside 0..<\(configuration.classCount)")
     }
+    // Batch statistics need at least two values per channel (PyTorch refuses one as well).
+    var height = architecture.outputSize(images.shape[1], kernel: 3, stride: 2)
+    var width = architecture.outputSize(images.shape[2], kernel: 3, stride: 2)
+    for block in architecture.blocks {
+      height = architecture.outputSize(height, kernel: block.kernelSize, stride: block.stride)
+      width = architecture.outputSize(width, kernel: block.kernelSize, stride: block.stride)
+    }
+    guard images.shape[0] * height * width >= 2 else {
+      throw ModelError.invalidInput(
+        name: "images",
+        reason:
+          "batch norm in training needs at least 2 values per channel; a batch of \(images.shape[0]) at "
+          + "\(images.shape[1])x\(images.shape[2]) leaves 1 at the last stage (use a batch of 2 or more)")
+    }
     guard configuration.includeClassifier else {
       throw ModelError.invalidInput(name: "model", reason: "a headless model cannot be trained on labels")
     }

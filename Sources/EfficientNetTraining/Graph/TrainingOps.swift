@@ -2,8 +2,8 @@ import EfficientNetKernels
 import Foundation
 
 /// The operations of a training step, forward and backward, over NHWC buffers with PyTorch-layout
-/// weights. Forward products use the inference kernels; the backward bodies here are plain loops in
-/// the memory order of NHWC (channels innermost), to be replaced by the dedicated backward kernels.
+/// weights. Forward products use the inference kernels; the backward ones are the kernels of
+/// `EfficientNetKernels/Backward` (each tested against finite differences and a naive twin).
 enum TrainingOps {
   // MARK: 1×1 convolution / linear
 
@@ -30,33 +30,23 @@ enum TrainingOps {
     weightGradient dW: UnsafeMutablePointer<Float>, biasGradient dBias: UnsafeMutablePointer<Float>?,
     pool: ComputePool
   ) {
+    let w = UnsafeBufferPointer(start: weights, count: outputs * inputs)
+    let g = UnsafeBufferPointer(start: dY, count: rows * outputs)
     if let dX {
-      let packed = PackedWeights(
-        inputMajor: UnsafeBufferPointer(start: weights, count: outputs * inputs), inputCount: outputs,
-        outputCount: inputs)
-      GEMM.multiply(
-        rows: rows, input: dY, inputRowStride: outputs, inputScale: nil, weights: packed, bias: nil,
-        activation: .identity, residual: nil, residualRowStride: 0, output: dX, outputRowStride: inputs,
+      LinearBackward.inputGradient(
+        outputGradient: g, rows: rows, outputCount: outputs, inputCount: inputs, weights: w,
+        inputGradient: UnsafeMutableBufferPointer(start: dX, count: rows * inputs), accumulate: false,
         pool: pool)
     }
-    // dW[n, k] += Σ_m dY[m, n] · X[m, k]: each task owns a range of output rows n.
-    pool.parallelRanges(outputs) { range in
-      for m in 0..<rows {
-        let xRow = x + m * inputs
-        let gradientRow = dY + m * outputs
-        for n in range {
-          let g = gradientRow[n]
-          if g == 0 { continue }
-          let target = dW + n * inputs
-          for k in 0..<inputs { target[k] += g * xRow[k] }
-        }
-      }
-    }
+    LinearBackward.weightGradient(
+      outputGradient: g, input: UnsafeBufferPointer(start: x, count: rows * inputs), rows: rows,
+      outputCount: outputs, inputCount: inputs,
+      weightGradient: UnsafeMutableBufferPointer(start: dW, count: outputs * inputs), accumulate: true,
+      pool: pool)
     if let dBias {
-      for m in 0..<rows {
-        let gradientRow = dY + m * outputs
-        for n in 0..<outputs { dBias[n] += gradientRow[n] }
-      }
+      LinearBackward.biasGradient(
+        outputGradient: g, rows: rows, outputCount: outputs,
+        biasGradient: UnsafeMutableBufferPointer(start: dBias, count: outputs), accumulate: true, pool: pool)
     }
   }
 
@@ -90,28 +80,17 @@ enum TrainingOps {
     pool: ComputePool
   ) {
     let taps = g.kernelHeight * g.kernelWidth
-    dX.update(repeating: 0, count: batch * g.inputHeight * g.inputWidth * channels)
-    for n in 0..<batch {
-      for oy in 0..<g.outputHeight {
-        for ox in 0..<g.outputWidth {
-          let gradient = dY + ((n * g.outputHeight + oy) * g.outputWidth + ox) * channels
-          for ky in 0..<g.kernelHeight {
-            let iy = oy * g.strideHeight - g.padTop + ky
-            if iy < 0 || iy >= g.inputHeight { continue }
-            for kx in 0..<g.kernelWidth {
-              let ix = ox * g.strideWidth - g.padLeft + kx
-              if ix < 0 || ix >= g.inputWidth { continue }
-              let offset = ((n * g.inputHeight + iy) * g.inputWidth + ix) * channels
-              let tap = ky * g.kernelWidth + kx
-              for c in 0..<channels {
-                dX[offset + c] += gradient[c] * weights[c * taps + tap]
-                dW[c * taps + tap] += gradient[c] * x[offset + c]
-              }
-            }
-          }
-        }
-      }
-    }
+    let gradient = UnsafeBufferPointer(start: dY, count: batch * g.outputHeight * g.outputWidth * channels)
+    let inputCount = batch * g.inputHeight * g.inputWidth * channels
+    DepthwiseConvolutionBackward.inputGradient(
+      outputGradient: gradient, batch: batch, channels: channels, geometry: g,
+      weights: UnsafeBufferPointer(start: weights, count: channels * taps),
+      inputGradient: UnsafeMutableBufferPointer(start: dX, count: inputCount), accumulate: false, pool: pool)
+    DepthwiseConvolutionBackward.weightGradient(
+      outputGradient: gradient, input: UnsafeBufferPointer(start: x, count: inputCount), batch: batch,
+      channels: channels, geometry: g,
+      weightGradient: UnsafeMutableBufferPointer(start: dW, count: channels * taps),
+      biasGradient: nil, accumulate: true, pool: pool)
   }
 
   /// General convolution forward (groups 1), `weights` `[O, I, KH, KW]`.
@@ -140,30 +119,16 @@ enum TrainingOps {
   static func convolutionWeightGradient(
     _ x: UnsafePointer<Float>, batch: Int, inputChannels: Int, outputChannels: Int,
     geometry g: ConvolutionGeometry,
-    outputGradient dY: UnsafePointer<Float>, weightGradient dW: UnsafeMutablePointer<Float>
+    outputGradient dY: UnsafePointer<Float>, weightGradient dW: UnsafeMutablePointer<Float>, pool: ComputePool
   ) {
     let taps = g.kernelHeight * g.kernelWidth
-    for n in 0..<batch {
-      for oy in 0..<g.outputHeight {
-        for ox in 0..<g.outputWidth {
-          let gradient = dY + ((n * g.outputHeight + oy) * g.outputWidth + ox) * outputChannels
-          for ky in 0..<g.kernelHeight {
-            let iy = oy * g.strideHeight - g.padTop + ky
-            if iy < 0 || iy >= g.inputHeight { continue }
-            for kx in 0..<g.kernelWidth {
-              let ix = ox * g.strideWidth - g.padLeft + kx
-              if ix < 0 || ix >= g.inputWidth { continue }
-              let input = x + ((n * g.inputHeight + iy) * g.inputWidth + ix) * inputChannels
-              for o in 0..<outputChannels {
-                let go = gradient[o]
-                for i in 0..<inputChannels {
-                  dW[(o * inputChannels + i) * taps + ky * g.kernelWidth + kx] += go * input[i]
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    ConvolutionBackward.weightGradient(
+      outputGradient: UnsafeBufferPointer(
+        start: dY, count: batch * g.outputHeight * g.outputWidth * outputChannels),
+      input: UnsafeBufferPointer(start: x, count: batch * g.inputHeight * g.inputWidth * inputChannels),
+      batch: batch,
+      inputChannels: inputChannels, outputChannels: outputChannels, groups: 1, geometry: g,
+      weightGradient: UnsafeMutableBufferPointer(start: dW, count: outputChannels * inputChannels * taps),
+      biasGradient: nil, accumulate: true, pool: pool)
   }
 }

@@ -60,7 +60,7 @@ extension TrainingPass {
       TrainingOps.activationBackward(
         graph.activation, preActivation: squeeze.reducedPreActivation.pointer,
         outputGradient: reducedGradient.pointer,
-        inputGradient: reducedGradient.pointer, count: batch * reducedChannels)
+        inputGradient: reducedGradient.pointer, count: batch * reducedChannels, pool: pool)
       let pooledGradient = buffer(name + ".se.d_pooled", batch * channels)
       TrainingOps.pointwiseBackward(
         squeeze.pooled.pointer, rows: batch, inputs: channels,

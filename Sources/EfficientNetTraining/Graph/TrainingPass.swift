@@ -54,7 +54,7 @@ struct TrainingPass {
       beta: parameters.value(batchNorm + ".bias").pointer, epsilon: configuration.batchNormEpsilon,
       momentum: graph.batchNormMomentum, runningMean: parameters.value(batchNorm + ".running_mean").pointer,
       runningVariance: parameters.value(batchNorm + ".running_var").pointer, savedMean: mean.pointer,
-      savedInverseDeviation: inverse.pointer, into: normalized.pointer)
+      savedInverseDeviation: inverse.pointer, into: normalized.pointer, pool: pool)
     if activation != .identity {
       output.pointer.update(from: normalized.pointer, count: positions * channels)
       Elementwise.applyActivation(activation, to: output.buffer, pool: pool)
@@ -70,14 +70,14 @@ struct TrainingPass {
     let beforeActivation = buffer(layer.slot + ".d_bn", count)
     TrainingOps.activationBackward(
       layer.activation, preActivation: layer.normalized.pointer, outputGradient: outputGradient.pointer,
-      inputGradient: beforeActivation.pointer, count: count)
+      inputGradient: beforeActivation.pointer, count: count, pool: pool)
     let result = buffer(layer.slot + ".d_conv", count)
     TrainingOps.batchNormBackward(
       layer.convolutionOutput.pointer, positions: layer.positions, channels: layer.channels,
       gamma: parameters.value(layer.batchNorm + ".weight").pointer, savedMean: layer.mean.pointer,
       savedInverseDeviation: layer.inverseDeviation.pointer, outputGradient: beforeActivation.pointer,
       inputGradient: result.pointer, gammaGradient: parameters.gradient(layer.batchNorm + ".weight").pointer,
-      betaGradient: parameters.gradient(layer.batchNorm + ".bias").pointer)
+      betaGradient: parameters.gradient(layer.batchNorm + ".bias").pointer, pool: pool)
     return result
   }
 
@@ -148,7 +148,7 @@ struct TrainingPass {
     let logitGradient = buffer("d_logits", batch * classes)
     let (loss, correct) = TrainingOps.crossEntropy(
       logits: logits.pointer, labels: labels, classes: classes, smoothing: graph.labelSmoothing,
-      gradient: logitGradient.pointer)
+      gradient: logitGradient.pointer, pool: pool)
 
     // Backward: classifier, dropout, pooling, head.
     let classifierInputGradient = buffer("head.d_classifier_in", batch * headChannels)
@@ -185,7 +185,7 @@ struct TrainingPass {
     TrainingOps.convolutionWeightGradient(
       input, batch: batch, inputChannels: configuration.inputChannels, outputChannels: stemChannels,
       geometry: stemGeometry, outputGradient: stemGradient.pointer,
-      weightGradient: parameters.gradient("conv_stem.weight").pointer)
+      weightGradient: parameters.gradient("conv_stem.weight").pointer, pool: pool)
     return StepResult(loss: loss, correct: correct, logits: logits.array)
   }
 }

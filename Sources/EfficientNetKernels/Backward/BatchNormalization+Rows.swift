@@ -1,0 +1,92 @@
+extension BatchNormalization {
+  /// `partial[c] += (x[c] − mean[c])²` for one row.
+  @inline(__always)
+  static func addCenteredSquares(
+    _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>, into partial: UnsafeMutablePointer<Float>,
+    count: Int
+  ) {
+    var c = 0
+    while c &+ 8 <= count {
+      let centered = LaneAccess.load(x + c) - LaneAccess.load(mean + c)
+      LaneAccess.store(LaneAccess.load(partial + c).addingProduct(centered, centered), partial + c)
+      c &+= 8
+    }
+    while c < count {
+      let centered = x[c] - mean[c]
+      partial[c] = partial[c].addingProduct(centered, centered)
+      c &+= 1
+    }
+  }
+
+  /// `partial[c] += dY[c]` and `partial[C + c] += dY[c]·(x[c] − mean[c])·inverse[c]` for one row.
+  @inline(__always)
+  static func addGradientSums(
+    _ dY: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    inverse: UnsafePointer<Float>, into partial: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    let second = partial + count
+    var c = 0
+    while c &+ 8 <= count {
+      let gradient = LaneAccess.load(dY + c)
+      let normalized = (LaneAccess.load(x + c) - LaneAccess.load(mean + c)) * LaneAccess.load(inverse + c)
+      LaneAccess.store(LaneAccess.load(partial + c) + gradient, partial + c)
+      LaneAccess.store(LaneAccess.load(second + c).addingProduct(gradient, normalized), second + c)
+      c &+= 8
+    }
+    while c < count {
+      let normalized = (x[c] - mean[c]) * inverse[c]
+      partial[c] += dY[c]
+      second[c] = second[c].addingProduct(dY[c], normalized)
+      c &+= 1
+    }
+  }
+
+  /// `dX[c] (+)= k1[c]·dY[c] + k2[c]·(x[c] − mean[c]) + k3[c]` for one row.
+  @inline(__always)
+  static func inputGradientRow(
+    _ dY: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    k1: UnsafePointer<Float>, k2: UnsafePointer<Float>, k3: UnsafePointer<Float>,
+    into dX: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool
+  ) {
+    var c = 0
+    while c &+ 8 <= count {
+      let centered = LaneAccess.load(x + c) - LaneAccess.load(mean + c)
+      var value = LaneAccess.load(k3 + c).addingProduct(LaneAccess.load(k2 + c), centered)
+      value = value.addingProduct(LaneAccess.load(k1 + c), LaneAccess.load(dY + c))
+      if accumulate { value += LaneAccess.load(dX + c) }
+      LaneAccess.store(value, dX + c)
+      c &+= 8
+    }
+    while c < count {
+      var value = k3[c].addingProduct(k2[c], x[c] - mean[c]).addingProduct(k1[c], dY[c])
+      if accumulate { value += dX[c] }
+      dX[c] = value
+      c &+= 1
+    }
+  }
+
+  /// `y[m, c] = (x[m, c] − center[c])·factor[c] + shift[c]` over all rows, in parallel.
+  static func normalize(
+    _ x: UnsafePointer<Float>, rows: Int, channels c: Int, center: UnsafePointer<Float>,
+    factor: UnsafePointer<Float>, shift: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+    pool: ComputePool
+  ) {
+    let grain = max(1, grainFloats / c)
+    pool.parallelRanges(rows, grain: grain) { range in
+      for row in range {
+        let (source, destination) = (x + row * c, y + row * c)
+        var j = 0
+        while j &+ 8 <= c {
+          let centered = LaneAccess.load(source + j) - LaneAccess.load(center + j)
+          let value = LaneAccess.load(shift + j).addingProduct(centered, LaneAccess.load(factor + j))
+          LaneAccess.store(value, destination + j)
+          j &+= 8
+        }
+        while j < c {
+          destination[j] = shift[j].addingProduct(source[j] - center[j], factor[j])
+          j &+= 1
+        }
+      }
+    }
+  }
+}
