@@ -69,7 +69,6 @@ final class BackwardDepthwiseTests: XCTestCase {
       let b = Support.random(channels, seed: seed + 2)
       let r = Support.random(batch * g.outputHeight * g.outputWidth * channels, seed: seed + 3)
       let fast = gradients(x: x, w: w, dY: r, batch: batch, channels: channels, geometry: g, reference: false)
-      let (xd, wd, bd) = (x.map(Double.init), w.map(Double.init), b.map(Double.init))
       func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
         Support.dot(
           r,
@@ -79,18 +78,8 @@ final class BackwardDepthwiseTests: XCTestCase {
             geometry: g))
       }
       let label = "N=\(batch) C=\(channels) \(g)"
-      var indices = Support.sampleIndices(x.count)
-      Support.assertGradient(
-        fast.dX, Support.numericGradient(at: x, indices: indices) { loss($0, wd, bd) }, indices: indices,
-        "dX " + label)
-      indices = Support.sampleIndices(w.count)
-      Support.assertGradient(
-        fast.dW, Support.numericGradient(at: w, indices: indices) { loss(xd, $0, bd) }, indices: indices,
-        "dW " + label)
-      indices = Support.sampleIndices(b.count)
-      Support.assertGradient(
-        fast.db, Support.numericGradient(at: b, indices: indices) { loss(xd, wd, $0) }, indices: indices,
-        "db " + label)
+      Support.assertLayerGradients(
+        dX: fast.dX, dW: fast.dW, db: fast.db, x: x, w: w, b: b, label, loss: loss)
     }
   }
 

@@ -79,23 +79,12 @@ final class BackwardLinearTests: XCTestCase {
       let r = Support.random(rows * outputs, seed: seed + 3)
       let fast = fastGradients(
         x: x, w: w, dY: r, rows: rows, outputs: outputs, inputs: inputs, pool: ComputePool(threadCount: 1))
-      let (xd, wd, bd) = (x.map(Double.init), w.map(Double.init), b.map(Double.init))
       func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
         Support.dot(r, Support.linearForward(x: x, w: w, b: b, rows: rows, outputs: outputs, inputs: inputs))
       }
       let label = "M=\(rows) K=\(inputs) N=\(outputs)"
-      var indices = Support.sampleIndices(x.count)
-      Support.assertGradient(
-        fast.dX, Support.numericGradient(at: x, indices: indices) { loss($0, wd, bd) }, indices: indices,
-        "dX " + label)
-      indices = Support.sampleIndices(w.count)
-      Support.assertGradient(
-        fast.dW, Support.numericGradient(at: w, indices: indices) { loss(xd, $0, bd) }, indices: indices,
-        "dW " + label)
-      indices = Support.sampleIndices(b.count)
-      Support.assertGradient(
-        fast.db, Support.numericGradient(at: b, indices: indices) { loss(xd, wd, $0) }, indices: indices,
-        "db " + label)
+      Support.assertLayerGradients(
+        dX: fast.dX, dW: fast.dW, db: fast.db, x: x, w: w, b: b, label, loss: loss)
     }
   }
 

@@ -48,6 +48,27 @@ enum BackwardTestSupport {
 
   /// Asserts that `analytic[indices[j]]` matches `numeric[j]` within `tolerance · max|numeric|`
   /// (plus a tiny absolute floor for all-zero gradients).
+  /// Checks a layer's three gradients (input, weights, bias) against central differences of `loss`,
+  /// which maps (x, w, b) in Double to the scalar loss.
+  static func assertLayerGradients(
+    dX: [Float], dW: [Float], db: [Float], x: [Float], w: [Float], b: [Float], _ label: String,
+    loss: ([Double], [Double], [Double]) -> Double, file: StaticString = #filePath, line: UInt = #line
+  ) {
+    let (xd, wd, bd) = (x.map(Double.init), w.map(Double.init), b.map(Double.init))
+    var indices = sampleIndices(x.count)
+    assertGradient(
+      dX, numericGradient(at: x, indices: indices) { loss($0, wd, bd) }, indices: indices, "dX " + label,
+      file: file, line: line)
+    indices = sampleIndices(w.count)
+    assertGradient(
+      dW, numericGradient(at: w, indices: indices) { loss(xd, $0, bd) }, indices: indices, "dW " + label,
+      file: file, line: line)
+    indices = sampleIndices(b.count)
+    assertGradient(
+      db, numericGradient(at: b, indices: indices) { loss(xd, wd, $0) }, indices: indices, "db " + label,
+      file: file, line: line)
+  }
+
   static func assertGradient(
     _ analytic: [Float], _ numeric: [Double], indices: [Int], tolerance: Double = 1e-3, _ label: String,
     file: StaticString = #filePath, line: UInt = #line
