@@ -37,9 +37,7 @@ public enum Convolution {
       outputChannels % groups == 0 && inputChannels % groups == 0 && outputChannels >= groups
         && inputChannels >= groups,
       "groups \(groups) must divide Cin \(inputChannels) and Cout \(outputChannels)")
-    let outputPerGroup = outputChannels / groups
     let inputPerGroup = inputChannels / groups
-    let paddedOutput = (outputPerGroup + 7) / 8 * 8
     precondition(
       weights.count == outputChannels * inputPerGroup * kernelHeight * kernelWidth,
       "weights must be [Cout, Cin/groups, KH, KW]")
@@ -48,6 +46,31 @@ public enum Convolution {
       count: packedWeightCount(
         outputChannels: outputChannels, inputChannels: inputChannels, groups: groups,
         kernelHeight: kernelHeight, kernelWidth: kernelWidth))
+    packed.withUnsafeMutableBufferPointer { packed in
+      packWeights(
+        fromPyTorch: weights, outputChannels: outputChannels, inputChannels: inputChannels, groups: groups,
+        kernelHeight: kernelHeight, kernelWidth: kernelWidth, into: packed)
+    }
+    return packed
+  }
+
+  /// Packs into caller-provided memory (no allocation), overwriting all of it (padding lanes become 0).
+  ///
+  /// - Parameter packed: ``packedWeightCount(outputChannels:inputChannels:groups:kernelHeight:kernelWidth:)``
+  ///   floats.
+  public static func packWeights(
+    fromPyTorch weights: UnsafeBufferPointer<Float>, outputChannels: Int, inputChannels: Int,
+    groups: Int, kernelHeight: Int, kernelWidth: Int, into packed: UnsafeMutableBufferPointer<Float>
+  ) {
+    let outputPerGroup = outputChannels / groups
+    let inputPerGroup = inputChannels / groups
+    let paddedOutput = (outputPerGroup + 7) / 8 * 8
+    precondition(
+      packed.count
+        == packedWeightCount(
+          outputChannels: outputChannels, inputChannels: inputChannels, groups: groups,
+          kernelHeight: kernelHeight, kernelWidth: kernelWidth), "packed buffer has the wrong size")
+    packed.update(repeating: 0)
     for outputChannel in 0..<outputChannels {
       let group = outputChannel / outputPerGroup
       let lane = outputChannel % outputPerGroup
@@ -62,7 +85,6 @@ public enum Convolution {
         }
       }
     }
-    return packed
   }
 
   /// Convolves, adds the bias and applies the activation.

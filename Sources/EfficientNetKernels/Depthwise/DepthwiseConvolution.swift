@@ -23,12 +23,27 @@ public enum DepthwiseConvolution {
     precondition(channels >= 1 && taps >= 1, "channels and kernel must be at least 1")
     precondition(weights.count == channels * taps, "depthwise weights must hold C·KH·KW floats")
     var packed = [Float](repeating: 0, count: weights.count)
+    packed.withUnsafeMutableBufferPointer {
+      packWeights(
+        fromPyTorch: weights, channels: channels, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+        into: $0)
+    }
+    return packed
+  }
+
+  /// Packs into caller-provided memory of `KH · KW · C` floats (no allocation).
+  public static func packWeights(
+    fromPyTorch weights: UnsafeBufferPointer<Float>, channels: Int, kernelHeight: Int, kernelWidth: Int,
+    into packed: UnsafeMutableBufferPointer<Float>
+  ) {
+    let taps = kernelHeight * kernelWidth
+    precondition(
+      weights.count == channels * taps && packed.count == weights.count, "depthwise weights: C·KH·KW floats")
     for channel in 0..<channels {
       for tap in 0..<taps {
         packed[tap * channels + channel] = weights[channel * taps + tap]
       }
     }
-    return packed
   }
 
   /// Convolves each channel with its own filter, adds the bias and applies the activation.

@@ -85,6 +85,18 @@ public final class PackedWeights: @unchecked Sendable {
     UnsafePointer(storage + panel * GEMM.panelWidth * inputCount)
   }
 
+  /// Repacks new values of the same shape into the existing panels (no allocation): for weights that
+  /// change every training step.
+  ///
+  /// - Parameter weights: `[N, K]` row-major, as for ``init(outputMajor:outputCount:inputCount:)``.
+  public func repack(outputMajor weights: UnsafeBufferPointer<Float>) {
+    precondition(
+      weights.count >= outputCount * inputCount, "PackedWeights.repack: weights shorter than [N, K]")
+    guard let source = weights.baseAddress else { return }
+    let inputCount = self.inputCount
+    fill { k, n in source[n * inputCount + k] }
+  }
+
   /// Writes `element(k, n)` = `B[k, n]` into the panels.
   private func fill(_ element: (Int, Int) -> Float) {
     for panel in 0..<panelCount {

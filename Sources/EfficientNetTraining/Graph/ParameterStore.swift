@@ -77,20 +77,29 @@ public final class ParameterStore {
   }
 }
 
-/// Buffers for one training step, allocated on first use of each slot and reused by later steps with
-/// the same batch shape (no allocation per op in steady state).
+/// Buffers for one training step, handed out in the order a pass asks for them and reused by the
+/// next pass with the same batch shape (a pass asks for the same sequence every time), so steady-state
+/// steps allocate nothing here.
 final class Workspace {
-  private var buffers: [String: FloatBuffer] = [:]
+  private var buffers: [FloatBuffer] = []
+  private var cursor = 0
   /// Bytes held for activations and gradients.
   private(set) var byteCount = 0
 
-  /// A buffer of exactly `count` floats for `slot` (contents unspecified).
-  func buffer(_ slot: String, _ count: Int) -> FloatBuffer {
-    if let existing = buffers[slot], existing.count == count { return existing }
-    if let existing = buffers[slot] { byteCount -= existing.count * 4 }
-    let created = FloatBuffer(count: count)
-    buffers[slot] = created
+  /// Starts a pass: buffers are handed out from the first again.
+  func reset() { cursor = 0 }
+
+  /// The next buffer, of exactly `count` floats (contents unspecified).
+  func next(_ count: Int) -> FloatBuffer {
+    defer { cursor += 1 }
+    if cursor < buffers.count {
+      if buffers[cursor].count == count { return buffers[cursor] }
+      byteCount -= buffers[cursor].count * 4
+      buffers[cursor] = FloatBuffer(count: count)
+    } else {
+      buffers.append(FloatBuffer(count: count))
+    }
     byteCount += count * 4
-    return created
+    return buffers[cursor]
   }
 }

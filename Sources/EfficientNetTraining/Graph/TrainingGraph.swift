@@ -32,13 +32,35 @@ public final class TrainingGraph {
   let pool: ComputePool
   let activation: Activation
   let workspace = Workspace()
+  let stem: StemHandles
+  let blockHandles: [BlockHandles]
+  let head: PointwiseHandles
+  let headNorm: BatchNormHandles
+  let classifier: PointwiseHandles?
 
   /// Prepares `model` for training.
   public init(model: EfficientNet, pool: ComputePool = .shared) {
     architecture = model.architecture
-    parameters = ParameterStore(model: model)
+    let store = ParameterStore(model: model)
+    parameters = store
     self.pool = pool
     activation = model.configuration.activation.trainingActivation
+    stem = StemHandles(
+      store, inputChannels: model.configuration.inputChannels, outputChannels: model.architecture.stemChannels
+    )
+    blockHandles = model.architecture.blocks.map { BlockHandles(store, $0) }
+    head = PointwiseHandles(store, "conv_head", hasBias: false)
+    headNorm = BatchNormHandles(store, "bn2")
+    classifier =
+      model.configuration.includeClassifier ? PointwiseHandles(store, "classifier", hasBias: true) : nil
+  }
+
+  /// Repacks every weight for the forward kernels (after the optimizer changed them).
+  func refreshPackedWeights() {
+    stem.refresh()
+    for block in blockHandles { block.refresh() }
+    head.refresh()
+    classifier?.refresh()
   }
 
   /// Bytes held for saved activations and their gradients (for the batch shape last used).
@@ -87,6 +109,8 @@ public final class TrainingGraph {
     guard configuration.includeClassifier else {
       throw ModelError.invalidInput(name: "model", reason: "a headless model cannot be trained on labels")
     }
+    refreshPackedWeights()
+    workspace.reset()
     return images.withUnsafeBufferPointer { input in
       var pass = TrainingPass(
         graph: self, batch: images.shape[0], height: images.shape[1], width: images.shape[2])
