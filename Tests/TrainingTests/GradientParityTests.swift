@@ -66,4 +66,28 @@ final class GradientParityTests: XCTestCase {
       XCTAssertLessThanOrEqual(worst, 1e-5 * scale + 1e-6, "sgd.\(spec.name)")
     }
   }
+
+  /// Steady state: a second step with the same batch shape reuses every saved-activation buffer
+  /// (the workspace does not grow) and gives the same loss for the same weights and data.
+  func testRepeatedStepsReuseTheirBuffers() throws {
+    let configuration = Configuration(
+      widthMultiplier: 0.25, depthMultiplier: 0.25, resolution: 32, classCount: 10)
+    let graph = TrainingGraph(model: EfficientNet(architecture: try configuration.resolve(), seed: 1))
+    graph.regularization = false
+    var generator = SeededGenerator(seed: 2)
+    let images = Tensor(
+      shape: [4, 32, 32, 3], values: (0..<(4 * 32 * 32 * 3)).map { _ in generator.nextNormal() })
+    let first = try graph.step(images: images, labels: [1, 2, 3, 4], generator: &generator)
+    let bytes = graph.activationBytes
+    XCTAssertGreaterThan(bytes, 0)
+    let second = try graph.step(images: images, labels: [1, 2, 3, 4], generator: &generator)
+    XCTAssertEqual(graph.activationBytes, bytes)
+    // Only the running statistics moved (no optimizer step), and the loss uses batch statistics.
+    XCTAssertEqual(first.loss, second.loss, accuracy: 1e-6)
+    XCTAssertThrowsError(
+      try graph.step(images: Tensor(zeros: [1, 8, 8, 3]), labels: [0], generator: &generator)
+    ) {
+      XCTAssertTrue("\($0)".contains("at least 2 values per channel"), "\($0)")
+    }
+  }
 }
