@@ -16,7 +16,15 @@ let package = Package(
     .executableTarget(
       name: "ImagePipelineBenchmark",
       dependencies: [.product(name: "EfficientNetImageIO", package: "swift-efficientnet")],
-      swiftSettings: vectorFlags)
+      swiftSettings: vectorFlags),
+    .executableTarget(
+      name: "TrainingStepAllocations",
+      dependencies: [
+        .product(name: "EfficientNetTraining", package: "swift-efficientnet"),
+        .product(name: "EfficientNetModels", package: "swift-efficientnet"),
+        .product(name: "EfficientNetCore", package: "swift-efficientnet"),
+      ],
+      swiftSettings: vectorFlags),
   ],
   swiftLanguageModes: [.v5]
 )
