@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .long, help: "Number of classes (default: the dataset's).")
   var numClasses: Int?
 
+  @Option(name: .long, help: "Model input channels: 3 replicates grayscale images, 1 feeds them as they are.")
+  var inputChannels: Int = 3
+
   @Option(name: .long, help: "RandAugment as timm writes it, e.g. rand-m9-n2 (default: none).")
   var randAugment: String?
 
@@ -106,6 +109,7 @@ struct TrainCommand: ParsableCommand {
     }
     if let resolution, resolution < 8 { throw ValidationError("--resolution must be at least 8") }
     if let numClasses, numClasses < 2 { throw ValidationError("--num-classes must be at least 2") }
+    if inputChannels != 1 && inputChannels != 3 { throw ValidationError("--input-channels must be 1 or 3") }
     if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
     if output == nil && resume == nil { throw ValidationError("give --output DIR (or --resume DIR)") }
     if let output, let resume, output != resume {
@@ -154,7 +158,8 @@ struct TrainCommand: ParsableCommand {
     }
     let classes = numClasses ?? training.classNames.count
     let network = try ModelBuilding.trainable(
-      model: model, weights: weights, classes: classes, seed: seed, resolution: resolution)
+      model: model, weights: weights, classes: classes, inputChannels: inputChannels, seed: seed,
+      resolution: resolution)
     let configuration = network.configuration
     let preprocessing = configuration.preprocessing
     let side = resolution ?? configuration.resolution
@@ -233,12 +238,13 @@ struct TrainCommand: ParsableCommand {
 /// Builds the model to train: pretrained weights when given (classifier replaced when the class count
 /// differs), otherwise timm's random initialization from the seed.
 enum ModelBuilding {
-  static func trainable(model: String, weights: String?, classes: Int, seed: UInt64, resolution: Int?) throws
-    -> EfficientNet
-  {
+  static func trainable(
+    model: String, weights: String?, classes: Int, inputChannels: Int, seed: UInt64, resolution: Int?
+  ) throws -> EfficientNet {
     var configuration = try ModelRegistry.configuration(named: model)
     if let resolution { configuration.resolution = resolution }
     configuration.classCount = classes
+    configuration.inputChannels = inputChannels
     let fresh = EfficientNet(architecture: try configuration.resolve(), seed: seed)
     guard let weights else { return fresh }
     let pretrained = try EfficientNet.load(

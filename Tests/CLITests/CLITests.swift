@@ -241,8 +241,14 @@ final class CLITests: XCTestCase {
       "train", "--model", "lite0", "--data", data.path, "--val-split", "0.25", "--resolution", "32",
       "--batch-size", "8", "--seed", "3", "--optimizer", "adamw", "--lr", "0.001",
     ]
-    let trained = try run(common + ["--epochs", "2", "--output", output.path])
+    // Fine-tuning the shipped Lite0: the 1000-class classifier is replaced by a 2-class one.
+    let shipped = samples.deletingLastPathComponent().appendingPathComponent(
+      "Sources/EfficientNetModels/Resources/efficientnet_lite0.safetensors")
+    let trained = try run(common + ["--epochs", "2", "--weights", shipped.path, "--output", output.path])
     XCTAssertEqual(trained.status, 0, trained.error)
+    let weights = try SafeTensorsFile(contentsOf: output.appendingPathComponent("model.safetensors"))
+    XCTAssertEqual(weights["classifier.weight"]?.shape, [2, 1280])
+    XCTAssertEqual(weights["conv_stem.weight"]?.shape, [32, 3, 3, 3])
     XCTAssertTrue(trained.error.contains("activation memory"), trained.error)
     let metrics = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
       .split(separator: "\n")
@@ -264,6 +270,14 @@ final class CLITests: XCTestCase {
     XCTAssertEqual(confusion.count, 2)
     let top1 = try XCTUnwrap(report["top1"] as? Double)
     XCTAssertEqual(top1, Double(confusion[0][0] + confusion[1][1]) / 48, accuracy: 1e-12)
+
+    // Grayscale fed to a 1-channel model.
+    let gray = temporaryFile("gray")
+    defer { try? FileManager.default.removeItem(at: gray) }
+    let oneChannel = try run(common + ["--epochs", "1", "--input-channels", "1", "--output", gray.path])
+    XCTAssertEqual(oneChannel.status, 0, oneChannel.error)
+    let grayWeights = try SafeTensorsFile(contentsOf: gray.appendingPathComponent("model.safetensors"))
+    XCTAssertEqual(grayWeights["conv_stem.weight"]?.shape, [32, 1, 3, 3])
 
     // A long run, interrupted by SIGINT once it has written its first epoch.
     let interrupted = temporaryFile("interrupted")
