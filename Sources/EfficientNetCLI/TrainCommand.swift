@@ -82,6 +82,19 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .long, help: "RandAugment as timm writes it, e.g. rand-m9-n2 (default: none).")
   var randAugment: String?
 
+  @Option(name: .long, help: "Dropout before the classifier (default: the model's, e.g. 0.2 for B0/Lite0).")
+  var drop: Double?
+
+  @Option(name: .long, help: "Stochastic-depth rate of the last block (default 0.2; 0 turns it off).")
+  var dropPath: Double?
+
+  @Flag(
+    name: .long,
+    help:
+      "No random-resized crop or flip, and no center crop when validating: whole images resized (e.g. digits)."
+  )
+  var noAugmentation = false
+
   @Option(name: .long, help: "Seed of data order, augmentation, dropout and initialization.")
   var seed: UInt64 = 0
 
@@ -110,6 +123,10 @@ struct TrainCommand: ParsableCommand {
     if let resolution, resolution < 8 { throw ValidationError("--resolution must be at least 8") }
     if let numClasses, numClasses < 2 { throw ValidationError("--num-classes must be at least 2") }
     if inputChannels != 1 && inputChannels != 3 { throw ValidationError("--input-channels must be 1 or 3") }
+    if let drop, !(0..<1).contains(drop) { throw ValidationError("--drop must be in [0, 1), got \(drop)") }
+    if let dropPath, !(0..<1).contains(dropPath) {
+      throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)")
+    }
     if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
     if output == nil && resume == nil { throw ValidationError("give --output DIR (or --resume DIR)") }
     if let output, let resume, output != resume {
@@ -159,16 +176,19 @@ struct TrainCommand: ParsableCommand {
     let classes = numClasses ?? training.classNames.count
     let network = try ModelBuilding.trainable(
       model: model, weights: weights, classes: classes, inputChannels: inputChannels, seed: seed,
-      resolution: resolution)
+      resolution: resolution, drop: drop, dropPath: dropPath)
     let configuration = network.configuration
     let preprocessing = configuration.preprocessing
     let side = resolution ?? configuration.resolution
     let trainingAugmentation = AugmentationConfiguration.training(
       resolution: side, outputChannels: configuration.inputChannels,
+      randomResizedCrop: noAugmentation ? nil : RandomResizedCropConfiguration(),
+      horizontalFlipProbability: noAugmentation ? 0 : 0.5,
       randAugment: try randAugment.map { try RandAugmentConfiguration(timmSpecification: $0) },
       mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
     let evaluation = AugmentationConfiguration.evaluation(
-      resolution: side, outputChannels: configuration.inputChannels, cropFraction: preprocessing.cropFraction,
+      resolution: side, outputChannels: configuration.inputChannels,
+      cropFraction: noAugmentation ? 1 : preprocessing.cropFraction,
       mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
     let trainLoader = DataLoader(
       dataset: training, indices: split.training, batchSize: batchSize, shuffle: true, dropLast: false,
@@ -239,9 +259,12 @@ struct TrainCommand: ParsableCommand {
 /// differs), otherwise timm's random initialization from the seed.
 enum ModelBuilding {
   static func trainable(
-    model: String, weights: String?, classes: Int, inputChannels: Int, seed: UInt64, resolution: Int?
+    model: String, weights: String?, classes: Int, inputChannels: Int, seed: UInt64, resolution: Int?,
+    drop: Double? = nil, dropPath: Double? = nil
   ) throws -> EfficientNet {
     var configuration = try ModelRegistry.configuration(named: model)
+    if let drop { configuration.dropoutRate = drop }
+    if let dropPath { configuration.dropConnectRate = dropPath }
     if let resolution { configuration.resolution = resolution }
     configuration.classCount = classes
     configuration.inputChannels = inputChannels
