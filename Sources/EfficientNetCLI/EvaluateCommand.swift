@@ -22,6 +22,9 @@ struct EvaluateCommand: ParsableCommand {
   @Option(name: .long, help: "Input resolution (default: the model's).")
   var resolution: Int?
 
+  @Option(name: .long, help: "Center-crop fraction (default: the model's; 1 resizes whole images).")
+  var cropFraction: Double?
+
   @Option(name: .long, help: "Images per batch.")
   var batchSize = 32
 
@@ -31,6 +34,9 @@ struct EvaluateCommand: ParsableCommand {
   func validate() throws {
     if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
     if let resolution, resolution < 1 { throw ValidationError("--resolution must be at least 1") }
+    if let cropFraction, !(cropFraction > 0 && cropFraction <= 1) {
+      throw ValidationError("--crop-fraction must be in (0, 1], got \(cropFraction)")
+    }
   }
 
   func run() throws {
@@ -44,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
     let preprocessing = configuration.preprocessing
     let augmentation = AugmentationConfiguration.evaluation(
       resolution: resolution ?? configuration.resolution, outputChannels: configuration.inputChannels,
-      cropFraction: preprocessing.cropFraction, mean: preprocessing.mean,
+      cropFraction: cropFraction ?? preprocessing.cropFraction, mean: preprocessing.mean,
       standardDeviation: preprocessing.standardDeviation)
     let loader = DataLoader(
       dataset: dataset, batchSize: batchSize, shuffle: false, augmentation: augmentation, seed: 0)
