@@ -1,3 +1,5 @@
+import EfficientNetKernels
+
 /// Exact parameter and multiply-accumulate counts of an architecture.
 public struct ModelCost: Equatable, Sendable {
   /// Trainable parameters (batch-norm running statistics are buffers and not counted).
@@ -55,5 +57,18 @@ extension Architecture {
       macs += headChannels * configuration.classCount
     }
     return ModelCost(parameters: parameters, multiplyAccumulates: macs)
+  }
+}
+
+extension PaddingMode {
+  /// The geometry of a square-kernel convolution under this padding convention.
+  public func geometry(inputHeight: Int, inputWidth: Int, kernel: Int, stride: Int) -> ConvolutionGeometry {
+    switch self {
+    case .symmetric:
+      return .symmetric(inputHeight: inputHeight, inputWidth: inputWidth, kernelSize: kernel, stride: stride)
+    case .tensorFlowSame:
+      return .tensorFlowSame(
+        inputHeight: inputHeight, inputWidth: inputWidth, kernelSize: kernel, stride: stride)
+    }
   }
 }

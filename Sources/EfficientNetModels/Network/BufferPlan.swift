@@ -26,12 +26,7 @@ struct BufferPlan {
     self.width = width
     let padding = engine.architecture.configuration.padding
     func geometry(_ h: Int, _ w: Int, kernel: Int, stride: Int) -> ConvolutionGeometry {
-      switch padding {
-      case .symmetric:
-        return .symmetric(inputHeight: h, inputWidth: w, kernelSize: kernel, stride: stride)
-      case .tensorFlowSame:
-        return .tensorFlowSame(inputHeight: h, inputWidth: w, kernelSize: kernel, stride: stride)
-      }
+      padding.geometry(inputHeight: h, inputWidth: w, kernel: kernel, stride: stride)
     }
     stemGeometry = geometry(height, width, kernel: 3, stride: 2)
     var h = stemGeometry.outputHeight

@@ -31,11 +31,7 @@ struct TrainingPass {
   func buffer(_ count: Int) -> FloatBuffer { workspace.next(count) }
 
   func geometry(_ h: Int, _ w: Int, kernel: Int, stride: Int) -> ConvolutionGeometry {
-    switch configuration.padding {
-    case .symmetric: return .symmetric(inputHeight: h, inputWidth: w, kernelSize: kernel, stride: stride)
-    case .tensorFlowSame:
-      return .tensorFlowSame(inputHeight: h, inputWidth: w, kernelSize: kernel, stride: stride)
-    }
+    configuration.padding.geometry(inputHeight: h, inputWidth: w, kernel: kernel, stride: stride)
   }
 
   // MARK: Batch norm + activation
