@@ -98,8 +98,11 @@ public final class Trainer {
         : .constant(rate: rate)
     }
     if let decay = settings.averageDecay {
+      // TensorFlow's warm-up (decay min(d, (1 + n)/(10 + n))) keeps early averages from being dominated
+      // by the random initial weights, as in the paper's code.
       average = ExponentialMovingAverage(
-        decay: decay, names: store.specs.map(\.name), values: store.specs.map { store.values[$0.name]!.array }
+        decay: decay, warmup: .tensorFlow, names: store.specs.map(\.name),
+        values: store.specs.map { store.values[$0.name]!.array }
       )
     } else {
       average = nil
