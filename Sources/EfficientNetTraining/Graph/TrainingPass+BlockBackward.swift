@@ -29,25 +29,18 @@ extension TrainingPass {
     var depthwiseOutputGradient = projectionInputGradient
     if let squeeze = record.squeeze, let reduce = layers.squeezeReduce, let expand = layers.squeezeExpand {
       let reducedChannels = block.squeezeChannels
-      let activated = record.depthwise.output.pointer
+      // Through the channel scaling: dX = dY·gate, dgate = Σ_p dY·X; then through the sigmoid.
       let gateGradient = buffer(batch * channels)
-      gateGradient.zero()
       let direct = buffer(batch * pixels * channels)
-      for image in 0..<batch {
-        for p in 0..<pixels {
-          let offset = (image * pixels + p) * channels
-          for c in 0..<channels {
-            let g = projectionInputGradient.pointer[offset + c]
-            direct.pointer[offset + c] = g * squeeze.gate.pointer[image * channels + c]
-            gateGradient.pointer[image * channels + c] += g * activated[offset + c]
-          }
-        }
-      }
-      // Through the sigmoid: dz = dgate · gate · (1 − gate).
-      for index in 0..<batch * channels {
-        let gate = squeeze.gate.pointer[index]
-        gateGradient.pointer[index] *= gate * (1 - gate)
-      }
+      SqueezeExcitationBackward.scaleChannelsBackward(
+        input: record.depthwise.output.readable, scales: squeeze.gate.readable,
+        outputGradient: projectionInputGradient.readable, batch: batch, pixels: pixels, channels: channels,
+        inputGradient: direct.buffer, accumulateInput: false, scaleGradient: gateGradient.buffer,
+        accumulateScale: false, pool: pool)
+      ActivationBackward.sigmoidInputGradient(
+        output: squeeze.gate.readable, outputGradient: gateGradient.readable,
+        inputGradient: gateGradient.buffer,
+        accumulate: false, pool: pool)
       let reducedGradient = buffer(batch * reducedChannels)
       TrainingOps.pointwiseBackward(
         squeeze.reduced.pointer, rows: batch, layer: expand, outputGradient: gateGradient.pointer,
@@ -60,16 +53,10 @@ extension TrainingPass {
       TrainingOps.pointwiseBackward(
         squeeze.pooled.pointer, rows: batch, layer: reduce, outputGradient: reducedGradient.pointer,
         inputGradient: pooledGradient.pointer, pool: pool)
-      // Through the average pool: every pixel gets dpooled / P.
-      let inverse = 1 / Float(pixels)
-      for image in 0..<batch {
-        for p in 0..<pixels {
-          let offset = (image * pixels + p) * channels
-          for c in 0..<channels {
-            direct.pointer[offset + c] += pooledGradient.pointer[image * channels + c] * inverse
-          }
-        }
-      }
+      // Through the average pool: every pixel also gets dpooled / P.
+      SqueezeExcitationBackward.globalAveragePoolBackward(
+        outputGradient: pooledGradient.readable, batch: batch, pixels: pixels, channels: channels,
+        inputGradient: direct.buffer, accumulate: true, pool: pool)
       depthwiseOutputGradient = direct
     }
     // 2. Depthwise.

@@ -77,15 +77,9 @@ extension TrainingPass {
       TrainingOps.pointwiseForward(
         reduced.pointer, rows: batch, layer: expand, activation: .sigmoid, into: gate.pointer, pool: pool)
       let scaled = buffer(batch * pixels * channels)
-      for image in 0..<batch {
-        for p in 0..<pixels {
-          let offset = (image * pixels + p) * channels
-          for c in 0..<channels {
-            scaled.pointer[offset + c] =
-              depthwise.output.pointer[offset + c] * gate.pointer[image * channels + c]
-          }
-        }
-      }
+      scaled.pointer.update(from: depthwise.output.pointer, count: batch * pixels * channels)
+      Elementwise.scaleChannels(
+        scaled.buffer, batch: batch, pixels: pixels, channels: channels, scales: gate.readable, pool: pool)
       squeeze = SqueezeRecord(pooled: pooled, reducedPreActivation: reducedPre, reduced: reduced, gate: gate)
       projectionInput = scaled
     }

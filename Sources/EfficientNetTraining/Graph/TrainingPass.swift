@@ -146,16 +146,14 @@ struct TrainingPass {
     TrainingOps.pointwiseBackward(
       classifierInput.pointer, rows: batch, layer: classifier, outputGradient: logitGradient.pointer,
       inputGradient: classifierInputGradient.pointer, pool: pool)
-    let headOutputGradient = buffer(batch * pixels * headChannels)
-    for image in 0..<batch {
-      for p in 0..<pixels {
-        let target = headOutputGradient.pointer + (image * pixels + p) * headChannels
-        for c in 0..<headChannels {
-          let index = image * headChannels + c
-          target[c] = classifierInputGradient.pointer[index] * dropoutScale.pointer[index] / Float(pixels)
-        }
-      }
+    // Through dropout (its mask scale), then the average pool.
+    for index in 0..<batch * headChannels {
+      classifierInputGradient.pointer[index] *= dropoutScale.pointer[index]
     }
+    let headOutputGradient = buffer(batch * pixels * headChannels)
+    SqueezeExcitationBackward.globalAveragePoolBackward(
+      outputGradient: classifierInputGradient.readable, batch: batch, pixels: pixels, channels: headChannels,
+      inputGradient: headOutputGradient.buffer, accumulate: false, pool: pool)
     let headConvolutionGradient = normalizeBackward(head, outputGradient: headOutputGradient)
     var gradient = buffer(batch * pixels * lastChannels)
     TrainingOps.pointwiseBackward(
