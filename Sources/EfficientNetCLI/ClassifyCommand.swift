@@ -10,7 +10,7 @@ struct ClassifyCommand: ParsableCommand {
     commandName: "classify",
     abstract: "Classify JPEG and PNG images (default: the shipped pretrained EfficientNet-Lite0, ImageNet).",
     discussion: """
-      Each PATH is an image file or a folder (every .jpg, .jpeg and .png inside, recursively, in name order). A file that fails to decode is reported and skipped; the exit status is 1 when any failed. Preprocessing is timm's evaluation transform for the model (resize, center crop, normalize).
+      Each PATH is an image file or a folder (every .jpg, .jpeg, .png and .dcm DICOM inside, recursively, in name order). A file that fails to decode is reported and skipped; the exit status is 1 when any failed. Preprocessing is timm's evaluation transform for the model (resize, center crop, normalize).
       """)
 
   @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
@@ -116,7 +116,7 @@ struct ClassifyCommand: ParsableCommand {
 
 /// Finds the image files a command was given.
 enum ImageFiles {
-  static let extensions: Set<String> = ["jpg", "jpeg", "png"]
+  static let extensions: Set<String> = ["jpg", "jpeg", "png", "dcm", "dicom"]
 
   /// Files as given; folders expanded to their images (recursively, sorted by path).
   static func collect(_ paths: [String]) throws -> [URL] {
@@ -138,7 +138,7 @@ enum ImageFiles {
       for case let file as URL in walker where extensions.contains(file.pathExtension.lowercased()) {
         found.append(file)
       }
-      if found.isEmpty { throw CommandError("\(path): no .jpg, .jpeg or .png images in this folder") }
+      if found.isEmpty { throw CommandError("\(path): no .jpg, .jpeg, .png or .dcm images in this folder") }
       files += found.sorted { $0.path < $1.path }
     }
     return files

@@ -95,6 +95,15 @@ struct TrainCommand: ParsableCommand {
   )
   var noAugmentation = false
 
+  @Option(
+    name: .long,
+    help: "Random-resized-crop area range MIN,MAX as fractions of the image (timm's --scale; default 0.08,1)."
+  )
+  var scale: String?
+
+  @Option(name: .long, help: "Horizontal-flip probability (default 0.5; use 0 for digits and text).")
+  var hflip: Double?
+
   @Option(name: .long, help: "Seed of data order, augmentation, dropout and initialization.")
   var seed: UInt64 = 0
 
@@ -127,6 +136,13 @@ struct TrainCommand: ParsableCommand {
     if let dropPath, !(0..<1).contains(dropPath) {
       throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)")
     }
+    if let hflip, !(0...1).contains(hflip) {
+      throw ValidationError("--hflip must be in [0, 1], got \(hflip)")
+    }
+    if let scale { _ = try Self.parseScale(scale) }
+    if noAugmentation && scale != nil {
+      throw ValidationError("--scale has no effect with --no-augmentation (which turns the crop off)")
+    }
     if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
     if output == nil && resume == nil { throw ValidationError("give --output DIR (or --resume DIR)") }
     if let output, let resume, output != resume {
@@ -135,6 +151,15 @@ struct TrainCommand: ParsableCommand {
     if let resume, !FileManager.default.fileExists(atPath: resume + "/checkpoint.safetensors") {
       throw ValidationError("--resume \(resume): no checkpoint.safetensors there")
     }
+  }
+
+  /// Parses `--scale MIN,MAX` (0 < MIN ≤ MAX ≤ 1).
+  static func parseScale(_ text: String) throws -> ClosedRange<Double> {
+    let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let low = parts[0], let high = parts[1], low > 0, low <= high, high <= 1 else {
+      throw ValidationError("--scale must be MIN,MAX with 0 < MIN <= MAX <= 1, got '\(text)'")
+    }
+    return low...high
   }
 
   func run() throws {
@@ -182,8 +207,9 @@ struct TrainCommand: ParsableCommand {
     let side = resolution ?? configuration.resolution
     let trainingAugmentation = AugmentationConfiguration.training(
       resolution: side, outputChannels: configuration.inputChannels,
-      randomResizedCrop: noAugmentation ? nil : RandomResizedCropConfiguration(),
-      horizontalFlipProbability: noAugmentation ? 0 : 0.5,
+      randomResizedCrop: noAugmentation
+        ? nil : RandomResizedCropConfiguration(scale: try scale.map(Self.parseScale) ?? 0.08...1),
+      horizontalFlipProbability: hflip ?? (noAugmentation ? 0 : 0.5),
       randAugment: try randAugment.map { try RandAugmentConfiguration(timmSpecification: $0) },
       mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
     let evaluation = AugmentationConfiguration.evaluation(

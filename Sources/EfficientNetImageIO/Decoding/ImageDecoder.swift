@@ -70,13 +70,24 @@ public enum ImageDecoder {
   ///   - pixelFormat: The file's own layout (default) or 8-bit RGB.
   ///   - applyOrientation: Whether to apply the EXIF orientation tag (see `decode(contentsOf:)`).
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   A DICOM file (Part 10, or a bare data set) is decoded too: rescaled and windowed to 8 bits with
+  ///   the file's window (see ``MedicalImageReader``).
   /// - Returns: The decoded image, `[H, W, C]`.
-  /// - Throws: `ImageDecodingError` naming `source`.
+  /// - Throws: `ImageDecodingError` (or `MedicalImageError` for DICOM) naming `source`.
   public static func decode(
     data: Data, source: String, pixelFormat: DecodedPixelFormat = .native, applyOrientation: Bool = true,
     maximumPixelCount: Int = defaultMaximumPixelCount
   ) throws -> DecodedImage {
     guard !data.isEmpty else { throw ImageDecodingError.emptyFile(source: source) }
+    if format(of: data) == nil && MedicalImageReader.isDICOM(data) {
+      // DICOM: rescaled, windowed with the file's window (else min–max), 8-bit.
+      let windowed = try MedicalImageReader.sourceImage(
+        data: data, source: source, maximumPixelCount: maximumPixelCount)
+      let image = DecodedImage(
+        width: windowed.width, height: windowed.height, channels: windowed.channels, samples8: windowed.pixels
+      )
+      return pixelFormat == .rgb8 ? image.convertedToRGB8() : image
+    }
     guard let format = format(of: data) else {
       throw ImageDecodingError.unsupportedFormat(source: source, detectedFormat: otherFormatName(of: data))
     }

@@ -1,7 +1,7 @@
 import EfficientNetImageIO
 import Foundation
 
-/// An image-folder dataset, `ROOT/CLASS_NAME/*.{jpg,jpeg,png}` (torchvision's `ImageFolder` layout).
+/// An image-folder dataset, `ROOT/CLASS_NAME/*.{jpg,jpeg,png,dcm}` (torchvision's `ImageFolder` layout).
 ///
 /// Classes are the subfolders in sorted name order (by Unicode code point, as Python sorts): label `k`
 /// is the `k`-th name. Files are listed in sorted name order within each class, extensions matched
@@ -23,7 +23,7 @@ public struct ImageFolderDataset: LabeledDataset {
   public let sixteenBitGray: SixteenBitGrayReduction
 
   /// The extensions read, lower-case.
-  public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
+  public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "dcm", "dicom"]
 
   /// Lists an image-folder dataset.
   ///
