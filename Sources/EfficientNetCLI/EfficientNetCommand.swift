@@ -7,8 +7,8 @@ struct EfficientNetCommand: ParsableCommand {
     commandName: "efficientnet",
     abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
     subcommands: [
-      ClassifyCommand.self, ConvertCommand.self, EvaluateCommand.self, InfoCommand.self, RunCommand.self,
-      TrainCommand.self,
+      BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EvaluateCommand.self, InfoCommand.self,
+      RunCommand.self, TrainCommand.self,
     ])
 }
 
