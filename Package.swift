@@ -31,6 +31,7 @@ let package = Package(
     .library(name: "EfficientNetImageIO", targets: ["EfficientNetImageIO"]),
     .library(name: "EfficientNetKernels", targets: ["EfficientNetKernels"]),
     .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
+    .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -62,12 +63,17 @@ let package = Package(
       ],
       swiftSettings: kernelSettings),
 
+    // The compound-scaling grid search (trains candidates with EfficientNetTraining).
+    .target(
+      name: "EfficientNetSearch", dependencies: ["EfficientNetTraining", "EfficientNetModels"],
+      swiftSettings: vectorFlags),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
       dependencies: [
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetTraining",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "EfficientNetSearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
 
@@ -83,6 +89,12 @@ let package = Package(
         "EfficientNetTraining", "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "WeightIO",
       ],
       exclude: ["Fixtures"],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "SearchTests",
+      dependencies: [
+        "EfficientNetSearch", "EfficientNetTraining", "EfficientNetModels", "EfficientNetImageIO",
+      ],
       swiftSettings: vectorFlags),
     .testTarget(
       name: "WeightIOTests", dependencies: ["WeightIO"], exclude: ["Fixtures"], swiftSettings: vectorFlags),

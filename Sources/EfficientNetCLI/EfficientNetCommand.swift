@@ -8,7 +8,7 @@ struct EfficientNetCommand: ParsableCommand {
     abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
     subcommands: [
       BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EvaluateCommand.self, InfoCommand.self,
-      RunCommand.self, TrainCommand.self,
+      RunCommand.self, SearchCommand.self, TrainCommand.self,
     ])
 }
 
