@@ -7,7 +7,8 @@ struct EfficientNetCommand: ParsableCommand {
     commandName: "efficientnet",
     abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
     subcommands: [
-      BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EvaluateCommand.self, InfoCommand.self,
+      BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EmbedCommand.self, EvaluateCommand.self,
+      ExplainCommand.self, InfoCommand.self,
       RunCommand.self, SearchCommand.self, TrainCommand.self,
     ])
 }

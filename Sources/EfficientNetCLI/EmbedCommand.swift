@@ -1,0 +1,103 @@
+import ArgumentParser
+import EfficientNetImageIO
+import EfficientNetKernels
+import EfficientNetModels
+import Foundation
+import WeightIO
+
+/// `efficientnet embed`: the pooled head features of images, written to a safetensors file.
+struct EmbedCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "embed",
+    abstract: "Write the globally pooled features of images (embeddings) to a safetensors file.",
+    discussion: """
+      Each PATH is an image file or a folder (every .jpg, .jpeg, .png and .dcm DICOM inside, recursively, in name order). The output holds the tensor `embeddings`, [N, F] float32 (F = the head's channels, 1280 for B0 and Lite0: timm's forward_head(..., pre_logits=True)), and in its metadata `files` (a JSON array of the N paths, in row order), `model`, `resolution` and `features`. A file that fails to decode is reported and skipped; the exit status is 1 when any failed. The file is written atomically.
+      """)
+
+  @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
+  var model: String?
+
+  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0).")
+  var weights: String?
+
+  @Option(name: .long, help: "The safetensors file to write.")
+  var output: String
+
+  @Option(name: .long, help: "Images per forward pass.")
+  var batchSize: Int = 16
+
+  @Option(name: .long, help: "Crop size R in pixels (default: the model's; the crop fraction stays).")
+  var resolution: Int?
+
+  @Option(name: .long, help: "Threads to use (default: all cores).")
+  var threads: Int?
+
+  @Argument(help: "Image files or folders.")
+  var paths: [String]
+
+  func validate() throws {
+    if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    if let resolution, resolution < 1 {
+      throw ValidationError("--resolution must be at least 1, got \(resolution)")
+    }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if paths.isEmpty { throw ValidationError("give at least one image file or folder") }
+  }
+
+  func run() throws {
+    if let threads { ComputePool.shared.threadCount = threads }
+    let network = try ModelLoading.load(model: model, weights: weights)
+    let embedder = ImageEmbedder(model: network)
+    if let resolution { embedder.preprocessing.resolution = resolution }
+    let files = try ImageFiles.collect(paths)
+    let progress = ProgressBar(total: files.count, label: "embed", enabled: files.count > 1)
+    var embedded: [String] = []
+    var values: [Float] = []
+    var failures = 0
+    var pending: [(file: URL, image: DecodedImage)] = []
+    let start = Date()
+
+    func flush() throws {
+      guard !pending.isEmpty else { return }
+      let batch = try embedder.embeddings(for: pending.map(\.image))
+      values += batch.scalars
+      embedded += pending.map(\.file.path)
+      for _ in pending { progress.advance() }
+      pending.removeAll()
+    }
+    for file in files {
+      do {
+        pending.append((file, try ImageDecoder.decode(contentsOf: file)))
+      } catch {
+        failures += 1
+        progress.clearLine()
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        progress.advance()
+      }
+      if pending.count == batchSize { try flush() }
+    }
+    try flush()
+    progress.finish()
+    guard !embedded.isEmpty else {
+      throw CommandError("no image could be read; \(output) was not written")
+    }
+
+    let featureCount = embedder.featureCount
+    let fileList = String(
+      decoding: try JSONSerialization.data(withJSONObject: embedded, options: [.withoutEscapingSlashes]),
+      as: UTF8.self)
+    var writer = SafeTensorsWriter(metadata: [
+      "files": fileList, "model": network.configuration.name,
+      "resolution": String(embedder.preprocessing.resolution), "features": String(featureCount),
+    ])
+    try writer.add(name: "embeddings", shape: [embedded.count, featureCount], values: values)
+    try writer.write(to: URL(fileURLWithPath: output))
+
+    let seconds = Date().timeIntervalSince(start)
+    let summary =
+      "embedded \(embedded.count) of \(files.count) images (\(featureCount) features each) into \(output) in "
+      + String(format: "%.2f s", seconds) + (failures > 0 ? "; \(failures) failed" : "")
+    FileHandle.standardError.write(Data((summary + "\n").utf8))
+    if failures > 0 { throw ExitCode(1) }
+  }
+}
