@@ -8,7 +8,7 @@ struct InfoCommand: ParsableCommand {
     commandName: "info",
     abstract: "Show the EfficientNet family: width, depth, resolution, dropout, parameters and MACs.",
     discussion: """
-      Without options, lists every named variant at its native resolution. With --phi, shows the models that compound scaling of B0 gives (depth alpha^phi, width beta^phi, resolution gamma^phi).
+      Without options, lists every named variant at its native resolution. With --phi, shows the models that compound scaling gives (depth alpha^phi, width beta^phi, resolution gamma^phi) from B0, from --model, or from a custom baseline (--blocks, --base-width, --base-resolution), e.g. the coefficients `efficientnet search` found.
       """)
 
   @Flag(name: .long, help: "Print one JSON array of objects instead of a table.")
@@ -31,10 +31,26 @@ struct InfoCommand: ParsableCommand {
   @Option(name: .long, help: "Resolution base gamma (default 1.15; only with --phi).")
   var gamma: Double = CompoundScaling.paper.gamma
 
+  @Option(
+    name: .long, help: "A custom block table as the baseline, e.g. 'ds_r1_k3_s1_e1_c16,ir_r2_k3_s2_e6_c24'.")
+  var blocks: String?
+
+  @Option(name: .long, help: "Width multiplier of the baseline itself (e.g. 0.5; the scaling multiplies it).")
+  var baseWidth: Double?
+
+  @Option(name: .long, help: "Input resolution of the baseline (the scaling multiplies it by gamma^phi).")
+  var baseResolution: Int?
+
   @Option(name: .long, help: "Count MACs at this resolution instead of each model's native one.")
   var resolution: Int?
 
   func validate() throws {
+    if let baseWidth, !(baseWidth > 0 && baseWidth.isFinite) {
+      throw ValidationError("--base-width must be positive, got \(baseWidth)")
+    }
+    if let baseResolution, baseResolution < 1 {
+      throw ValidationError("--base-resolution must be at least 1, got \(baseResolution)")
+    }
     if let resolution, resolution < 1 {
       throw ValidationError("--resolution must be at least 1, got \(resolution)")
     }
@@ -63,8 +79,25 @@ struct InfoCommand: ParsableCommand {
       try model.map { list in
         try list.split(separator: ",").map { try ModelRegistry.configuration(named: String($0)) }
       } ?? ModelRegistry.variants.map(\.configuration)
+    if blocks != nil || baseWidth != nil || baseResolution != nil {
+      if model == nil { base = [Configuration()] }
+      base = try base.map { configuration in
+        var custom = configuration
+        if let blocks {
+          do {
+            custom.blocks = try BlockArguments.parseTable(blocks)
+          } catch {
+            throw CommandError("--blocks: \(error)")
+          }
+          custom.name = "custom"
+        }
+        if let baseWidth { custom.widthMultiplier *= baseWidth }
+        if let baseResolution { custom.resolution = baseResolution }
+        return custom
+      }
+    }
     guard let phi else { return base }
-    if model == nil { base = [Configuration()] }
+    if model == nil && blocks == nil && baseWidth == nil && baseResolution == nil { base = [Configuration()] }
     let scaling = CompoundScaling(alpha: alpha, beta: beta, gamma: gamma)
     var result: [Configuration] = []
     for text in phi.split(separator: ",") {

@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// `efficientnet search` and `efficientnet info` with custom coefficients and baselines, as a user
+/// runs them.
+final class SearchCommandTests: XCTestCase {
+  private let csv = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("TrainingTests/Fixtures/data/tiny.csv")
+
+  func testSearchListsTheGridWithMeasuredMACsRatios() throws {
+    let result = try CLITool.run([
+      "search", "--data", csv.path, "--baseline", "lite0", "--base-width", "0.5", "--base-resolution", "48",
+      "--grid-step", "0.1", "--tolerance", "0.1", "--compare-single", "--list",
+    ])
+    XCTAssertEqual(result.status, 0, result.error)
+    let rows = result.output.split(separator: "\n").filter { $0.hasPrefix("a") }
+    XCTAssertEqual(rows.count, 20, result.output)  // 17 compound points + 3 controls
+    let paper = try XCTUnwrap(rows.first { $0.hasPrefix("a1.20-b1.10-g1.20 ") })
+    let fields = paper.split(separator: " ")
+    XCTAssertEqual(fields[1], "compound")
+    XCTAssertEqual(Double(fields[2]) ?? 0, 1.2 * 1.1 * 1.1 * 1.2 * 1.2, accuracy: 5e-4)
+    XCTAssertEqual(fields[4], "58")  // round(48 · 1.2)
+    XCTAssertTrue(result.output.contains("resolution-only"))
+  }
+
+  func testSearchRefusesAnEmptyGridAndBadOptionsByName() throws {
+    let empty = try CLITool.run([
+      "search", "--data", csv.path, "--grid-step", "0.5", "--tolerance", "0.01", "--list",
+    ])
+    XCTAssertNotEqual(empty.status, 0)
+    XCTAssertTrue(empty.error.contains("raise --tolerance"), empty.error)
+    let step = try CLITool.run(["search", "--data", csv.path, "--grid-step", "0", "--list"])
+    XCTAssertNotEqual(step.status, 0)
+    XCTAssertTrue(step.error.contains("--grid-step"), step.error)
+  }
+
+  func testInfoScalesACustomBaselineWithFoundCoefficients() throws {
+    let result = try CLITool.run([
+      "info", "--model", "lite0", "--base-width", "0.5", "--base-resolution", "48", "--phi", "0,1,2",
+      "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.2", "--json",
+    ])
+    XCTAssertEqual(result.status, 0, result.error)
+    let rows = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
+    XCTAssertEqual(rows.count, 3)
+    XCTAssertEqual(rows.map { $0["resolution"] as? Int }, [48, 58, 69])  // 48 · 1.2^φ, rounded
+    XCTAssertEqual(rows[1]["width"] as? Double ?? 0, 0.55, accuracy: 1e-9)
+    XCTAssertEqual(rows[2]["depth"] as? Double ?? 0, 1.44, accuracy: 1e-9)
+    let macs = rows.compactMap { $0["macs"] as? Int }
+    XCTAssertEqual(macs.count, 3)
+    for (smaller, larger) in zip(macs, macs.dropFirst()) {
+      // Each step of φ multiplies FLOPs by about α·β²·γ² = 2.09 (rounding moves it).
+      XCTAssertEqual(Double(larger) / Double(smaller), 2.09, accuracy: 0.4)
+    }
+    let bad = try CLITool.run(["info", "--blocks", "xx_r1", "--phi", "1"])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.error.contains("--blocks"), bad.error)
+  }
+}
