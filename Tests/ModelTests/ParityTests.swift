@@ -14,14 +14,23 @@ final class ParityTests: XCTestCase {
       architecture: try configuration.adapted(to: weights).resolve(), file: weights)
     let engine = InferenceEngine(model: model)
     let input = try Fixtures.tensor(io, "input").nchwToNHWC()
-    let output = try engine.evaluate(input, collectFeatures: true)
-    let logits = try XCTUnwrap(output.logits)
-    assertClose(logits, try Fixtures.tensor(io, "logits"), tolerance: 1e-4, "logits")
-    XCTAssertEqual(output.features.count, 5)
-    for (index, feature) in output.features.enumerated() {
-      let expected = try Fixtures.tensor(io, "features.\(index)")
+    var firstLogits: Tensor?
+    // The default plan, every expansion fused with its depthwise convolution, and none fused.
+    for threshold in [engine.fusionMinimumBytes, 0, Int.max] {
+      engine.fusionMinimumBytes = threshold
+      let output = try engine.evaluate(input, collectFeatures: true)
+      let logits = try XCTUnwrap(output.logits)
       assertClose(
-        feature.nhwcToNCHW(), expected, tolerance: 1e-4 * maxMagnitude(expected), "features.\(index)")
+        logits, try Fixtures.tensor(io, "logits"), tolerance: 1e-4, "logits, fusion from \(threshold) B")
+      XCTAssertEqual(output.features.count, 5)
+      for (index, feature) in output.features.enumerated() {
+        let expected = try Fixtures.tensor(io, "features.\(index)")
+        assertClose(
+          feature.nhwcToNCHW(), expected, tolerance: 1e-4 * maxMagnitude(expected), "features.\(index)")
+      }
+      // Fusion changes where the expanded rows live, not the arithmetic (up to the last bit).
+      if let firstLogits { assertClose(logits, firstLogits, tolerance: 1e-5, "fusion from \(threshold) B") }
+      firstLogits = logits
     }
   }
 

@@ -80,7 +80,7 @@ public enum DepthwiseConvolution {
     // Tasks never span two images, so each task's channel sums belong to one image. Enough row
     // blocks per image that the task count is a multiple of the thread count.
     let threads = pool.threadCount
-    let blocksPerImage = min(g.outputHeight, threads / greatestCommonDivisor(batch, threads))
+    let blocksPerImage = rowBlocksPerImage(batch: batch, outputHeight: g.outputHeight, threads: threads)
     let taskCount = batch * blocksPerImage
     let rowsPerBlock = (g.outputHeight + blocksPerImage - 1) / blocksPerImage
 
@@ -102,14 +102,8 @@ public enum DepthwiseConvolution {
         }
       }
       if let channelSums, let sumsBase {
-        for image in 0..<batch {
-          let destination = channelSums + image * channels
-          destination.initialize(repeating: 0, count: channels)
-          for block in 0..<blocksPerImage {
-            let source = sumsBase + (image * blocksPerImage + block) * channels
-            for channel in 0..<channels { destination[channel] += source[channel] }
-          }
-        }
+        reducePartialSums(
+          sumsBase, batch: batch, blocksPerImage: blocksPerImage, channels: channels, into: channelSums)
       }
     }
   }
@@ -167,7 +161,22 @@ public enum DepthwiseConvolution {
     }
   }
 
-  private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
+  /// Adds each image's per-task channel sums (`[N, blocksPerImage, C]`) into `[N, C]`, blocks in order.
+  static func reducePartialSums(
+    _ partial: UnsafePointer<Float>, batch: Int, blocksPerImage: Int, channels: Int,
+    into channelSums: UnsafeMutablePointer<Float>
+  ) {
+    for image in 0..<batch {
+      let destination = channelSums + image * channels
+      destination.initialize(repeating: 0, count: channels)
+      for block in 0..<blocksPerImage {
+        let source = partial + (image * blocksPerImage + block) * channels
+        for channel in 0..<channels { destination[channel] += source[channel] }
+      }
+    }
+  }
+
+  static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
     var (a, b) = (a, b)
     while b != 0 { (a, b) = (b, a % b) }
     return max(a, 1)

@@ -11,19 +11,29 @@ struct BufferPlan {
   let activations: (FixedBuffer, FixedBuffer)
   /// The expanded activation and the depthwise output.
   let expanded: FixedBuffer, depthwise: FixedBuffer
+  /// Per block: whether its expansion and depthwise convolution run fused (band by band, the
+  /// expanded tensor never whole in memory), and the scratch those blocks share.
+  let fused: [Bool]
+  let fusedScratch: FixedBuffer
   /// Per-image channel sums (SE pooling) and the SE gate.
   let channelSums: FixedBuffer, gate: FixedBuffer
   /// Pooled head features and logits.
   let pooled: FixedBuffer, logits: FixedBuffer
 
-  func matches(batch: Int, height: Int, width: Int) -> Bool {
-    self.batch == batch && self.height == height && self.width == width
+  /// The thread count and fusion threshold the plan was made for (both shape the fused scratch).
+  let threadCount: Int, fusionMinimumBytes: Int
+
+  func matches(batch: Int, height: Int, width: Int, threadCount: Int, fusionMinimumBytes: Int) -> Bool {
+    self.batch == batch && self.height == height && self.width == width && self.threadCount == threadCount
+      && self.fusionMinimumBytes == fusionMinimumBytes
   }
 
   init(engine: InferenceEngine, batch: Int, height: Int, width: Int) {
     self.batch = batch
     self.height = height
     self.width = width
+    threadCount = engine.pool.threadCount
+    fusionMinimumBytes = engine.fusionMinimumBytes
     let padding = engine.architecture.configuration.padding
     func geometry(_ h: Int, _ w: Int, kernel: Int, stride: Int) -> ConvolutionGeometry {
       padding.geometry(inputHeight: h, inputWidth: w, kernel: kernel, stride: stride)
@@ -36,11 +46,22 @@ struct BufferPlan {
     var maxDepthwise = 1
     var maxChannels = 1
     var geometries: [ConvolutionGeometry] = []
+    var fused: [Bool] = []
+    var maxScratch = 1
     for compiled in engine.blocks {
       let block = compiled.block
       let g = geometry(h, w, kernel: block.kernelSize, stride: block.stride)
       geometries.append(g)
-      maxExpanded = max(maxExpanded, h * w * block.expandedChannels)
+      let expandedBytes = h * w * block.expandedChannels * MemoryLayout<Float>.size
+      let fuse = compiled.expansion != nil && expandedBytes >= engine.fusionMinimumBytes
+      fused.append(fuse)
+      if fuse {
+        let tasks = DepthwiseConvolution.fusedTaskCount(batch: batch, geometry: g, pool: engine.pool)
+        let perTask = DepthwiseConvolution.fusedScratchPerTask(geometry: g, channels: block.expandedChannels)
+        maxScratch = max(maxScratch, tasks * perTask)
+      } else {
+        maxExpanded = max(maxExpanded, h * w * block.expandedChannels)
+      }
       h = g.outputHeight
       w = g.outputWidth
       maxDepthwise = max(maxDepthwise, h * w * block.expandedChannels)
@@ -50,6 +71,8 @@ struct BufferPlan {
     // The head's output reuses the expanded buffer.
     maxExpanded = max(maxExpanded, h * w * engine.head.outputCount)
     blockGeometries = geometries
+    self.fused = fused
+    fusedScratch = FixedBuffer(count: maxScratch)
     activations = (FixedBuffer(count: batch * maxActivation), FixedBuffer(count: batch * maxActivation))
     expanded = FixedBuffer(count: batch * maxExpanded)
     depthwise = FixedBuffer(count: batch * maxDepthwise)

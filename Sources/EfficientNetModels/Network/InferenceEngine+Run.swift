@@ -31,36 +31,51 @@ extension InferenceEngine {
       let channels = block.expandedChannels
       let inputCount = batch * height * width
       let name = "blocks.\(block.stage).\(block.indexInStage)"
-      // 1. 1×1 expansion (inverted residual blocks only).
-      let depthwiseInput: UnsafeBufferPointer<Float>
-      if let expansion = compiled.expansion {
-        timer.measure(
-          name + ".conv_pw", "pointwise expand", macs: inputCount * block.inputChannels * channels
-        ) {
-          GEMM.multiply(
-            rows: inputCount, input: current.pointer, inputRowStride: block.inputChannels, inputScale: nil,
-            weights: expansion.weights, bias: expansion.bias.pointer, activation: activation, residual: nil,
-            residualRowStride: 0, output: plan.expanded.pointer, outputRowStride: channels, pool: pool)
-        }
-        depthwiseInput = plan.expanded.read(inputCount * channels)
-      } else {
-        depthwiseInput = current.read(inputCount * channels)
-      }
-      // 2. Depthwise k×k; its epilogue also sums each channel for squeeze-and-excitation.
-      height = geometry.outputHeight
-      width = geometry.outputWidth
-      let pixels = height * width
+      let outputHeight = geometry.outputHeight
+      let outputWidth = geometry.outputWidth
+      let pixels = outputHeight * outputWidth
       let kernel = "\(block.kernelSize)x\(block.kernelSize) s\(block.stride)"
-      timer.measure(
-        name + ".conv_dw", "depthwise " + kernel,
-        macs: batch * pixels * channels * block.kernelSize * block.kernelSize
-      ) {
-        DepthwiseConvolution.convolve(
-          input: depthwiseInput, batch: batch, channels: channels, geometry: geometry,
-          weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all, activation: activation,
-          output: plan.depthwise.write(batch * pixels * channels),
-          channelSums: compiled.squeeze == nil ? nil : plan.channelSums.pointer, pool: pool)
+      let depthwiseMACs = batch * pixels * channels * block.kernelSize * block.kernelSize
+      let channelSums = compiled.squeeze == nil ? nil : plan.channelSums.pointer
+      if plan.fused[index], let expansion = compiled.expansion {
+        // 1+2. Expansion and depthwise band by band (the expanded rows stay in cache).
+        timer.measure(
+          name + ".conv_pw+conv_dw", "expand+depthwise " + kernel,
+          macs: inputCount * block.inputChannels * channels + depthwiseMACs
+        ) {
+          DepthwiseConvolution.expandAndConvolve(
+            input: current.pointer, batch: batch, inputChannels: block.inputChannels,
+            expansion: expansion.weights, expansionBias: expansion.bias.pointer, channels: channels,
+            geometry: geometry, weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all,
+            activation: activation, output: plan.depthwise.write(batch * pixels * channels),
+            channelSums: channelSums, scratch: plan.fusedScratch.pointer, pool: pool)
+        }
+      } else {
+        // 1. 1×1 expansion (inverted residual blocks only).
+        let depthwiseInput: UnsafeBufferPointer<Float>
+        if let expansion = compiled.expansion {
+          timer.measure(
+            name + ".conv_pw", "pointwise expand", macs: inputCount * block.inputChannels * channels
+          ) {
+            GEMM.multiply(
+              rows: inputCount, input: current.pointer, inputRowStride: block.inputChannels, inputScale: nil,
+              weights: expansion.weights, bias: expansion.bias.pointer, activation: activation, residual: nil,
+              residualRowStride: 0, output: plan.expanded.pointer, outputRowStride: channels, pool: pool)
+          }
+          depthwiseInput = plan.expanded.read(inputCount * channels)
+        } else {
+          depthwiseInput = current.read(inputCount * channels)
+        }
+        // 2. Depthwise k×k; its epilogue also sums each channel for squeeze-and-excitation.
+        timer.measure(name + ".conv_dw", "depthwise " + kernel, macs: depthwiseMACs) {
+          DepthwiseConvolution.convolve(
+            input: depthwiseInput, batch: batch, channels: channels, geometry: geometry,
+            weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all, activation: activation,
+            output: plan.depthwise.write(batch * pixels * channels), channelSums: channelSums, pool: pool)
+        }
       }
+      height = outputHeight
+      width = outputWidth
       // 3. Squeeze-and-excitation gate from the channel means.
       if let squeeze = compiled.squeeze {
         SqueezeExcitation.gate(

@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetKernels
+import Foundation
 
 /// What one evaluation of an EfficientNet returns.
 public struct InferenceOutput: Sendable {
@@ -28,6 +29,12 @@ public final class InferenceEngine {
   let head: CompiledPointwise
   let classifier: CompiledPointwise?
   var plan: BufferPlan?
+  /// Blocks whose expanded activation (per image) is at least this many bytes run their expansion
+  /// and depthwise convolution fused, band by band, so the expanded tensor stays in cache (the same
+  /// numbers either way). `Int.max` turns fusion off; 0 fuses every inverted-residual block. The
+  /// default is 1 MiB, or `EFFICIENTNET_FUSION_BYTES` from the environment (for benchmarks).
+  public var fusionMinimumBytes =
+    ProcessInfo.processInfo.environment["EFFICIENTNET_FUSION_BYTES"].flatMap { Int($0) } ?? 1 << 20
 
   /// Folds and packs `model`'s tensors; the model itself is not kept.
   public init(model: EfficientNet, pool: ComputePool = .shared) {
@@ -74,7 +81,10 @@ public final class InferenceEngine {
     let finite = input.withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } }
     guard finite else { throw ModelError.invalidInput(name: "input", reason: "holds NaN or infinite values") }
     let (batch, height, width) = (input.shape[0], input.shape[1], input.shape[2])
-    if plan?.matches(batch: batch, height: height, width: width) != true {
+    if plan?.matches(
+      batch: batch, height: height, width: width, threadCount: pool.threadCount,
+      fusionMinimumBytes: fusionMinimumBytes) != true
+    {
       plan = BufferPlan(engine: self, batch: batch, height: height, width: width)
     }
     return input.withUnsafeBufferPointer {

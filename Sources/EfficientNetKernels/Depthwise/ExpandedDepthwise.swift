@@ -1,0 +1,123 @@
+extension DepthwiseConvolution {
+  /// The depthwise output rows computed per band by
+  /// ``expandAndConvolve(input:batch:inputChannels:expansion:expansionBias:channels:geometry:weights:bias:activation:output:channelSums:scratch:pool:)``:
+  /// as many as keep a band's expanded input rows within about 192 KB (so they stay in L2).
+  public static func fusedBandRows(geometry g: ConvolutionGeometry, channels: Int) -> Int {
+    let rowFloats = g.inputWidth * channels
+    let budgetRows = max(g.kernelHeight, (192 * 1024 / 4) / max(1, rowFloats))
+    return max(1, min(g.outputHeight, (budgetRows - g.kernelHeight) / g.strideHeight + 1))
+  }
+
+  /// Floats of scratch one task needs: the expanded input rows of one band.
+  public static func fusedScratchPerTask(geometry g: ConvolutionGeometry, channels: Int) -> Int {
+    let bandRows = fusedBandRows(geometry: g, channels: channels)
+    return min(g.inputHeight, (bandRows - 1) * g.strideHeight + g.kernelHeight) * g.inputWidth * channels
+  }
+
+  /// The number of tasks (and scratch slots) the fused kernel splits a batch into.
+  public static func fusedTaskCount(batch: Int, geometry g: ConvolutionGeometry, pool: ComputePool) -> Int {
+    batch * rowBlocksPerImage(batch: batch, outputHeight: g.outputHeight, threads: pool.threadCount)
+  }
+
+  static func rowBlocksPerImage(batch: Int, outputHeight: Int, threads: Int) -> Int {
+    min(outputHeight, max(1, threads / greatestCommonDivisor(batch, threads)))
+  }
+
+  /// A 1×1 expansion (with its bias and activation) followed by the depthwise convolution, without
+  /// ever holding the whole expanded tensor: each task walks its output rows in bands, expands just
+  /// the input rows a band reads into its scratch (keeping the rows the previous band already
+  /// expanded), and convolves them while they are in cache.
+  ///
+  /// The result equals ``GEMM/multiply(rows:input:inputRowStride:inputScale:weights:bias:activation:residual:residualRowStride:output:outputRowStride:pool:)``
+  /// into a buffer followed by
+  /// ``convolve(input:batch:channels:geometry:weights:bias:activation:output:channelSums:pool:)``
+  /// exactly (the same sums in the same order).
+  ///
+  /// - Parameters:
+  ///   - input: `[N, H, W, Cin]`.
+  ///   - expansion: `B[Cin, C]` packed; `expansionBias` `[C]` or nil. The activation applies to both
+  ///     the expansion and the depthwise output.
+  ///   - channels: C, the expanded channel count.
+  ///   - geometry: the depthwise geometry (H, W are the input's).
+  ///   - weights, bias: the depthwise `[KH, KW, C]` weights and `[C]` bias.
+  ///   - output: `[N, OH, OW, C]`.
+  ///   - channelSums: when given, `N · C` per-image sums of the activated output.
+  ///   - scratch: ``fusedTaskCount(batch:geometry:pool:)`` × ``fusedScratchPerTask(geometry:channels:)``
+  ///     floats.
+  public static func expandAndConvolve(
+    input: UnsafePointer<Float>, batch: Int, inputChannels: Int, expansion: PackedWeights,
+    expansionBias: UnsafePointer<Float>?, channels: Int, geometry g: ConvolutionGeometry,
+    weights: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, activation: Activation,
+    output: UnsafeMutableBufferPointer<Float>, channelSums: UnsafeMutablePointer<Float>?,
+    scratch: UnsafeMutablePointer<Float>, pool: ComputePool = .shared
+  ) {
+    precondition(
+      expansion.inputCount == inputChannels && expansion.outputCount == channels, "expansion is Cin×C")
+    precondition(weights.count == g.kernelHeight * g.kernelWidth * channels, "weights must be [KH,KW,C]")
+    precondition(
+      output.count == batch * g.outputHeight * g.outputWidth * channels, "output must be [N,OH,OW,C]")
+    guard let weightBase = weights.baseAddress, let outputBase = output.baseAddress, batch > 0 else { return }
+    let blocksPerImage = rowBlocksPerImage(
+      batch: batch, outputHeight: g.outputHeight, threads: pool.threadCount)
+    let taskCount = batch * blocksPerImage
+    let rowsPerBlock = (g.outputHeight + blocksPerImage - 1) / blocksPerImage
+    let bandRows = fusedBandRows(geometry: g, channels: channels)
+    let scratchPerTask = fusedScratchPerTask(geometry: g, channels: channels)
+    let rowFloats = g.inputWidth * channels
+    let imageOutputFloats = g.outputHeight * g.outputWidth * channels
+
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: channelSums == nil ? 0 : taskCount * channels) {
+      partialSums in
+      let sumsBase = channelSums == nil ? nil : partialSums.baseAddress
+      if let sumsBase { sumsBase.initialize(repeating: 0, count: taskCount * channels) }
+      pool.parallelFor(taskCount) { task in
+        let image = task / blocksPerImage
+        let rowStart = (task % blocksPerImage) * rowsPerBlock
+        let rowEnd = min(g.outputHeight, rowStart + rowsPerBlock)
+        let sums = sumsBase.map { $0 + task * channels }
+        let band = scratch + task * scratchPerTask
+        let imageInput = input + image * g.inputHeight * g.inputWidth * inputChannels
+        var held = 0..<0  // the input rows whose expansion is in `band`, from its start
+        var outputRow = rowStart
+        while outputRow < rowEnd {
+          let bandEnd = min(rowEnd, outputRow + bandRows)
+          let needed =
+            max(
+              0, outputRow * g.strideHeight - g.padTop)..<min(
+              g.inputHeight, (bandEnd - 1) * g.strideHeight - g.padTop + g.kernelHeight)
+          var firstNew = needed.lowerBound
+          if held.lowerBound <= needed.lowerBound && held.upperBound > needed.lowerBound {
+            let kept = needed.lowerBound..<min(held.upperBound, needed.upperBound)
+            if kept.lowerBound > held.lowerBound {
+              band.update(
+                from: band + (kept.lowerBound - held.lowerBound) * rowFloats, count: kept.count * rowFloats)
+            }
+            firstNew = kept.upperBound
+          }
+          if firstNew < needed.upperBound {
+            // Inside the parallel loop the pool runs this product inline on this thread.
+            GEMM.multiply(
+              rows: (needed.upperBound - firstNew) * g.inputWidth,
+              input: imageInput + firstNew * g.inputWidth * inputChannels, inputRowStride: inputChannels,
+              inputScale: nil, weights: expansion, bias: expansionBias, activation: activation, residual: nil,
+              residualRowStride: 0, output: band + (firstNew - needed.lowerBound) * rowFloats,
+              outputRowStride: channels, pool: pool)
+          }
+          held = needed
+          // Row r of the image lives at band + (r − needed.lowerBound) · rowFloats; the kernel only reads
+          // rows inside `needed`.
+          let rows = DepthwiseRows(
+            input: UnsafePointer(band) - needed.lowerBound * rowFloats, weights: weightBase,
+            bias: bias?.baseAddress, output: outputBase + image * imageOutputFloats, channels: channels,
+            geometry: g, activation: activation)
+          for row in outputRow..<bandEnd { rows.computeRow(image: 0, outputRow: row, sums: sums) }
+          outputRow = bandEnd
+        }
+      }
+      if let channelSums, let sumsBase {
+        reducePartialSums(
+          sumsBase, batch: batch, blocksPerImage: blocksPerImage, channels: channels, into: channelSums)
+      }
+    }
+  }
+}
