@@ -28,6 +28,14 @@ struct EvaluateCommand: ParsableCommand {
   @Option(name: .long, help: "Images per batch.")
   var batchSize = 32
 
+  @Option(
+    name: .long,
+    help: "Binary tasks: call a sample positive when the positive class's probability is at least T.")
+  var threshold: Double = 0.5
+
+  @Option(name: .long, help: "Binary tasks: the positive class, by name or index (default: class 1).")
+  var positiveClass: String?
+
   @Flag(name: .long, help: "Print one JSON object.")
   var json = false
 
@@ -37,6 +45,18 @@ struct EvaluateCommand: ParsableCommand {
     if let cropFraction, !(cropFraction > 0 && cropFraction <= 1) {
       throw ValidationError("--crop-fraction must be in (0, 1], got \(cropFraction)")
     }
+    if !(0...1).contains(threshold) {
+      throw ValidationError("--threshold must be in [0, 1], got \(threshold)")
+    }
+  }
+
+  /// The positive class's index: `--positive-class` as a class name, else as an index; class 1 by default.
+  static func positiveIndex(_ text: String?, classNames: [String]) throws -> Int {
+    guard let text else { return 1 }
+    if let index = classNames.firstIndex(of: text) { return index }
+    if let index = Int(text), classNames.indices.contains(index) { return index }
+    throw CommandError(
+      "--positive-class \(text): neither a class name (\(classNames.joined(separator: ", "))) nor an index")
   }
 
   func run() throws {
@@ -54,19 +74,38 @@ struct EvaluateCommand: ParsableCommand {
       standardDeviation: preprocessing.standardDeviation)
     let loader = DataLoader(
       dataset: dataset, batchSize: batchSize, shuffle: false, augmentation: augmentation, seed: 0)
-    let metrics = try Evaluation.run(model: network, data: loader)
+    let metrics = try Evaluation.run(model: network, data: loader, recordingScores: true)
     for failure in loader.failures {
       FileHandle.standardError.write(Data("error: \(failure.source): \(failure.message)\n".utf8))
     }
     let names =
       dataset.classNames + (dataset.classNames.count..<configuration.classCount).map { "class \($0)" }
+    let auc = metrics.rocAUC ?? OneVersusRestAUC(perClass: [])
+    // Binary: the dataset has two classes (the model may have more outputs).
+    let binary =
+      dataset.classNames.count == 2
+      ? metrics.thresholdMetrics(
+        positiveClass: try Self.positiveIndex(positiveClass, classNames: dataset.classNames),
+        threshold: threshold) : nil
+    func optional(_ value: Double?) -> Any { value.map { $0 as Any } ?? NSNull() }
     if json {
-      let object: [String: Any] = [
+      var object: [String: Any] = [
         "samples": metrics.count, "top1": metrics.top1, "top5": metrics.top5, "loss": metrics.meanLoss,
         "classes": names,
         "per_class_accuracy": metrics.perClassAccuracy.map { $0 as Any? ?? NSNull() },
         "confusion_matrix": metrics.confusion,
+        "roc_auc_per_class": auc.perClass.map(optional), "roc_auc_macro": optional(auc.macroAverage),
       ]
+      if let binary {
+        object["binary"] =
+          [
+            "positive_class": names[try Self.positiveIndex(positiveClass, classNames: dataset.classNames)],
+            "threshold": binary.threshold, "sensitivity": optional(binary.sensitivity),
+            "specificity": optional(binary.specificity), "true_positives": binary.truePositives,
+            "false_negatives": binary.falseNegatives, "true_negatives": binary.trueNegatives,
+            "false_positives": binary.falsePositives,
+          ] as [String: Any]
+      }
       let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     } else {
@@ -74,10 +113,21 @@ struct EvaluateCommand: ParsableCommand {
         String(
           format: "samples %d  top-1 %.2f%%  top-5 %.2f%%  loss %.4f", metrics.count, metrics.top1 * 100,
           metrics.top5 * 100, metrics.meanLoss))
-      print("per-class accuracy:")
+      print("per-class accuracy and one-vs-rest ROC AUC:")
       for (index, accuracy) in metrics.perClassAccuracy.enumerated() where index < dataset.classNames.count {
         let text = accuracy.map { String(format: "%6.2f%%", $0 * 100) } ?? "   n/a"
-        print("  \(text)  \(names[index])")
+        let aucText = auc.perClass[index].map { String(format: "%.4f", $0) } ?? "   n/a"
+        print("  \(text)  AUC \(aucText)  \(names[index])")
+      }
+      print("ROC AUC (macro, one-vs-rest): " + (auc.macroAverage.map { String(format: "%.4f", $0) } ?? "n/a"))
+      if let binary {
+        let positive = names[try Self.positiveIndex(positiveClass, classNames: dataset.classNames)]
+        print(
+          "positive class \(positive), threshold \(binary.threshold): sensitivity "
+            + (binary.sensitivity.map { String(format: "%.4f", $0) } ?? "n/a") + "  specificity "
+            + (binary.specificity.map { String(format: "%.4f", $0) } ?? "n/a")
+            + "  (TP \(binary.truePositives) FN \(binary.falseNegatives) TN \(binary.trueNegatives) "
+            + "FP \(binary.falsePositives))")
       }
       print("confusion matrix (rows: true class, columns: predicted):")
       for row in metrics.confusion.prefix(dataset.classNames.count) {

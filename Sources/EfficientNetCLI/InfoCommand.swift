@@ -81,19 +81,9 @@ struct InfoCommand: ParsableCommand {
       } ?? ModelRegistry.variants.map(\.configuration)
     if blocks != nil || baseWidth != nil || baseResolution != nil {
       if model == nil { base = [Configuration()] }
-      base = try base.map { configuration in
-        var custom = configuration
-        if let blocks {
-          do {
-            custom.blocks = try BlockArguments.parseTable(blocks)
-          } catch {
-            throw CommandError("--blocks: \(error)")
-          }
-          custom.name = "custom"
-        }
-        if let baseWidth { custom.widthMultiplier *= baseWidth }
-        if let baseResolution { custom.resolution = baseResolution }
-        return custom
+      base = try base.map {
+        try ScalingOptions.customBaseline(
+          $0, blocks: blocks, baseWidth: baseWidth, baseResolution: baseResolution)
       }
     }
     guard let phi else { return base }

@@ -65,6 +65,8 @@ struct TrainCommand: ParsableCommand {
     name: .long, help: "Keep an exponential moving average of the weights with this decay (e.g. 0.9999).")
   var emaDecay: Double?
 
+  @OptionGroup var scaling: ScalingOptions
+
   @Option(name: .long, help: "Training resolution (default: the model's).")
   var resolution: Int?
 
@@ -103,6 +105,41 @@ struct TrainCommand: ParsableCommand {
 
   @Option(name: .long, help: "Horizontal-flip probability (default 0.5; use 0 for digits and text).")
   var hflip: Double?
+
+  @Option(
+    name: .long,
+    help:
+      "Fine-tuning: train only the classifier for the first K epochs (backbone and its batch-norm statistics frozen)."
+  )
+  var freezeEpochs: Int = 0
+
+  @Flag(
+    name: .long,
+    help: "Batch norm uses its running statistics and never updates them (its scale and shift still train).")
+  var freezeBn = false
+
+  @Option(
+    name: .long,
+    help:
+      "Layer-wise learning-rate decay D in (0, 1] (timm): classifier x1, last block and head xD, ..., stem xD^(blocks+1)."
+  )
+  var layerDecay: Double?
+
+  @Option(name: .long, help: "Backbone learning rate as a multiple S of the classifier's (e.g. 0.1).")
+  var backboneLrScale: Double = 1
+
+  @Option(
+    name: .long,
+    help:
+      "Class weights of the loss: 'balanced' (n_samples / (n_classes * count), as scikit-learn) or 'none'.")
+  var classWeights: String = "none"
+
+  @Option(
+    name: .long,
+    help:
+      "Stratified K-fold cross-validation: K runs in OUTPUT/fold-1..K, each validating on one fold; reports per-fold and mean ROC AUC."
+  )
+  var folds: Int?
 
   @Option(name: .long, help: "Seed of data order, augmentation, dropout and initialization.")
   var seed: UInt64 = 0
@@ -151,6 +188,22 @@ struct TrainCommand: ParsableCommand {
     if let resume, !FileManager.default.fileExists(atPath: resume + "/checkpoint.safetensors") {
       throw ValidationError("--resume \(resume): no checkpoint.safetensors there")
     }
+    if freezeEpochs < 0 { throw ValidationError("--freeze-epochs must be at least 0, got \(freezeEpochs)") }
+    if let layerDecay, !(layerDecay > 0 && layerDecay <= 1) {
+      throw ValidationError("--layer-decay must be in (0, 1], got \(layerDecay)")
+    }
+    if !(backboneLrScale >= 0) {
+      throw ValidationError("--backbone-lr-scale must be at least 0, got \(backboneLrScale)")
+    }
+    if classWeights != "balanced" && classWeights != "none" {
+      throw ValidationError("--class-weights must be balanced or none, got '\(classWeights)'")
+    }
+    if let folds {
+      if folds < 2 { throw ValidationError("--folds must be at least 2, got \(folds)") }
+      if valData != nil || trainCount != nil || resume != nil {
+        throw ValidationError("--folds splits --data itself: drop --val-data, --train-count and --resume")
+      }
+    }
   }
 
   /// Parses `--scale MIN,MAX` (0 < MIN ≤ MAX ≤ 1).
@@ -162,7 +215,8 @@ struct TrainCommand: ParsableCommand {
     return low...high
   }
 
-  func run() throws {
+  /// The settings from the flags (class weights are added once the training samples are known).
+  func makeSettings() throws -> TrainingSettings {
     var settings = TrainingSettings()
     settings.epochs = epochs
     settings.batchSize = batchSize
@@ -176,32 +230,75 @@ struct TrainCommand: ParsableCommand {
     settings.averageDecay = emaDecay
     settings.seed = seed
     settings.workers = workers
+    settings.freezeEpochs = freezeEpochs
+    settings.freezesBatchNormStatistics = freezeBn
+    settings.layerDecay = layerDecay
+    settings.backboneLearningRateScale = backboneLrScale
     try settings.validate()
+    return settings
+  }
 
+  func run() throws {
+    let settings = try makeSettings()
     let training = try DatasetOpening.open(data)
-    let split: (training: [Int], validation: [Int], validationSet: (any LabeledDataset)?)
-    if let valData {
-      split = (
-        trainCount.map { Array(DatasetSplit.permutation(count: training.count, seed: seed).prefix($0)) }
-          ?? Array(0..<training.count), [], try DatasetOpening.open(valData)
-      )
-    } else if let trainCount {
-      let count = valCount ?? max(1, training.count / 10)
-      guard trainCount + count <= training.count else {
-        throw CommandError(
-          "--train-count \(trainCount) + --val-count \(count) exceed the \(training.count) samples")
-      }
-      let parts = DatasetSplit.split(
-        count: training.count, trainingCount: trainCount, validationCount: count, seed: seed)
-      split = (parts.training, parts.validation, nil)
-    } else {
-      let parts = DatasetSplit.split(count: training.count, validationFraction: valSplit, seed: seed)
-      split = (parts.training, parts.validation, nil)
+    if let folds {
+      try crossValidate(settings: settings, training: training, folds: folds)
+      return
     }
+    let split = try DataSelection.split(
+      training, validationPath: valData, validationFraction: valSplit, trainCount: trainCount,
+      validationCount: valCount, seed: seed)
+    _ = try train(
+      settings: settings, training: training, trainingIndices: split.training,
+      validationSet: split.validationSet, validationIndices: split.validation, directory: directory,
+      resuming: resume != nil)
+  }
+
+  /// Runs stratified K-fold cross-validation on `--data` and reports per-fold and mean ROC AUC.
+  func crossValidate(settings: TrainingSettings, training: any LabeledDataset, folds: Int) throws {
+    guard folds <= training.count else {
+      throw CommandError("--folds \(folds): \(data) has only \(training.count) samples")
+    }
+    let labels = (0..<training.count).map { training.label(at: $0) }
+    let splits = CrossValidation.stratifiedFolds(labels: labels, folds: folds, seed: seed)
+    var summary = CrossValidationSummary()
+    for (index, split) in splits.enumerated() {
+      let folder = directory + "/fold-\(index + 1)"
+      FileHandle.standardError.write(Data("fold \(index + 1)/\(folds): \(folder)\n".utf8))
+      let result = try train(
+        settings: settings, training: training, trainingIndices: split.training, validationSet: nil,
+        validationIndices: split.validation, directory: folder, resuming: false)
+      guard let loader = result.validationLoader else { continue }
+      summary.add(try Evaluation.run(model: try result.graph.model(), data: loader, recordingScores: true))
+      let fold = summary.folds[summary.folds.count - 1]
+      print(
+        String(format: "fold %d  samples %d  top-1 %.2f%%  AUC ", index + 1, fold.samples, fold.top1 * 100)
+          + (fold.auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)"))
+    }
+    func text(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "undefined" }
+    print(
+      "mean AUC over \(summary.folds.compactMap(\.auc).count) folds: \(text(summary.meanAUC))"
+        + "  pooled out-of-fold AUC: \(text(summary.pooledAUC))")
+    try JSONSerialization.data(withJSONObject: summary.record, options: [.sortedKeys, .prettyPrinted]).write(
+      to: URL(fileURLWithPath: directory + "/cross_validation.json"))
+  }
+
+  /// Trains one model on `trainingIndices` of `training`, validating on `validationSet` or on
+  /// `validationIndices` of `training`; returns the finished trainer.
+  func train(
+    settings baseSettings: TrainingSettings, training: any LabeledDataset, trainingIndices: [Int],
+    validationSet: (any LabeledDataset)?, validationIndices: [Int], directory: String, resuming: Bool
+  ) throws -> (graph: TrainingGraph, validationLoader: DataLoader?) {
+    var settings = baseSettings
     let classes = numClasses ?? training.classNames.count
+    if classWeights == "balanced" {
+      var counts = training.classCounts(of: trainingIndices)
+      counts += [Int](repeating: 0, count: max(0, classes - counts.count))
+      settings.classWeights = try ClassWeighting.balanced(counts: Array(counts.prefix(classes)))
+    }
     let network = try ModelBuilding.trainable(
       model: model, weights: weights, classes: classes, inputChannels: inputChannels, seed: seed,
-      resolution: resolution, drop: drop, dropPath: dropPath)
+      resolution: resolution, drop: drop, dropPath: dropPath, scaling: scaling)
     let configuration = network.configuration
     let preprocessing = configuration.preprocessing
     let side = resolution ?? configuration.resolution
@@ -217,29 +314,33 @@ struct TrainCommand: ParsableCommand {
       cropFraction: noAugmentation ? 1 : preprocessing.cropFraction,
       mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
     let trainLoader = DataLoader(
-      dataset: training, indices: split.training, batchSize: batchSize, shuffle: true, dropLast: false,
+      dataset: training, indices: trainingIndices, batchSize: batchSize, shuffle: true, dropLast: false,
       augmentation: trainingAugmentation, seed: seed, workers: workers)
     let validationLoader: DataLoader?
-    if let set = split.validationSet {
+    if let validationSet {
       validationLoader = DataLoader(
-        dataset: set, batchSize: batchSize, shuffle: false, augmentation: evaluation, seed: seed)
-    } else if !split.validation.isEmpty {
+        dataset: validationSet, batchSize: batchSize, shuffle: false, augmentation: evaluation, seed: seed)
+    } else if !validationIndices.isEmpty {
       validationLoader = DataLoader(
-        dataset: training, indices: split.validation, batchSize: batchSize, shuffle: false,
-        augmentation: evaluation,
-        seed: seed)
+        dataset: training, indices: validationIndices, batchSize: batchSize, shuffle: false,
+        augmentation: evaluation, seed: seed)
     } else {
       validationLoader = nil
     }
     let trainer = try Trainer(
       model: network, settings: settings, trainingData: trainLoader, validationData: validationLoader,
-      directory: URL(fileURLWithPath: directory), resume: resume != nil)
-    let note =
-      "\(configuration.name): \(split.training.count) training and \(validationLoader.map { $0.indices.count } ?? 0) "
+      directory: URL(fileURLWithPath: directory), resume: resuming)
+    var note =
+      "\(configuration.name): \(trainingIndices.count) training and \(validationLoader.map { $0.indices.count } ?? 0) "
       + "validation images, \(classes) classes, \(side)x\(side), \(settings.optimizer.rawValue) lr "
       + "\(settings.resolvedLearningRate), \(ComputePool.shared.threadCount) threads"
-      + (trainer.position.step > 0
-        ? "; resuming at epoch \(trainer.position.epoch + 1), step \(trainer.position.step)" : "")
+    if freezeEpochs > 0 { note += ", backbone frozen for \(freezeEpochs) epochs" }
+    if let weights = settings.classWeights {
+      note += ", class weights " + weights.map { String(format: "%.3f", $0) }.joined(separator: " ")
+    }
+    if trainer.position.step > 0 {
+      note += "; resuming at epoch \(trainer.position.epoch + 1), step \(trainer.position.step)"
+    }
     FileHandle.standardError.write(Data((note + "\n").utf8))
     Interruption.install()
     defer { Interruption.uninstall() }
@@ -264,7 +365,8 @@ struct TrainCommand: ParsableCommand {
         bar.clearLine()
         var parts = ["epoch \((record["epoch"] as? Int ?? 0) + 1)"]
         for key in [
-          "train_loss", "train_accuracy", "val_loss", "val_top1", "val_top5", "val_ema_top1", "seconds",
+          "train_loss", "train_accuracy", "val_loss", "val_top1", "val_top5", "val_auc", "val_ema_top1",
+          "seconds",
         ] {
           if let value = record[key] as? Double { parts.append(String(format: "%@ %.4f", key, value)) }
         }
@@ -278,31 +380,6 @@ struct TrainCommand: ParsableCommand {
             .utf8))
       throw ExitCode(130)
     }
-  }
-}
-
-/// Builds the model to train: pretrained weights when given (classifier replaced when the class count
-/// differs), otherwise timm's random initialization from the seed.
-enum ModelBuilding {
-  static func trainable(
-    model: String, weights: String?, classes: Int, inputChannels: Int, seed: UInt64, resolution: Int?,
-    drop: Double? = nil, dropPath: Double? = nil
-  ) throws -> EfficientNet {
-    var configuration = try ModelRegistry.configuration(named: model)
-    if let drop { configuration.dropoutRate = drop }
-    if let dropPath { configuration.dropConnectRate = dropPath }
-    if let resolution { configuration.resolution = resolution }
-    configuration.classCount = classes
-    configuration.inputChannels = inputChannels
-    let fresh = EfficientNet(architecture: try configuration.resolve(), seed: seed)
-    guard let weights else { return fresh }
-    let pretrained = try EfficientNet.load(
-      configuration: configuration, contentsOf: URL(fileURLWithPath: weights))
-    var tensors = fresh.tensors
-    for (name, tensor) in pretrained.tensors
-    where !name.hasPrefix("classifier.") || pretrained.configuration.classCount == classes {
-      tensors[name] = tensor
-    }
-    return try EfficientNet(architecture: fresh.architecture, tensors: tensors, source: weights)
+    return (trainer.graph, validationLoader)
   }
 }

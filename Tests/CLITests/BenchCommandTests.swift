@@ -3,39 +3,10 @@ import XCTest
 
 /// Runs the built `efficientnet bench` on a tiny model and checks its report and its errors.
 final class BenchCommandTests: XCTestCase {
-  /// The `efficientnet` binary beside the test bundle (SwiftPM builds both into one folder).
-  private var tool: URL {
-    get throws {
-      let candidates = [
-        Bundle.main.executableURL?.deletingLastPathComponent(),
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-        Bundle(for: BenchCommandTests.self).bundleURL.deletingLastPathComponent(),
-      ].compactMap { $0?.appendingPathComponent("efficientnet") }
-      guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
-      else {
-        throw XCTSkip("efficientnet binary not found beside the tests: \(candidates.map(\.path))")
-      }
-      return found
-    }
-  }
+  private var tool: URL { get throws { try CLITool.url } }
 
-  /// Runs the tool; returns exit status, standard output and standard error.
   private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    let process = Process()
-    process.executableURL = try tool
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-      String(decoding: errorData, as: UTF8.self)
-    )
+    try CLITool.run(arguments)
   }
 
   /// B0's table at width and depth 0.25 and 32×32: a few milliseconds per pass.

@@ -4,42 +4,14 @@ import XCTest
 
 /// `efficientnet embed` and `efficientnet explain`, run as a user would.
 final class EmbedExplainTests: XCTestCase {
-  /// The `efficientnet` binary beside the test bundle (SwiftPM builds both into one folder).
-  private var tool: URL {
-    get throws {
-      let candidates = [
-        Bundle.main.executableURL?.deletingLastPathComponent(),
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-        Bundle(for: EmbedExplainTests.self).bundleURL.deletingLastPathComponent(),
-      ].compactMap { $0?.appendingPathComponent("efficientnet") }
-      guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
-      else {
-        throw XCTSkip("efficientnet binary not found beside the tests: \(candidates.map(\.path))")
-      }
-      return found
-    }
+  private var tool: URL { get throws { try CLITool.url } }
+
+  private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    try CLITool.run(arguments)
   }
 
   private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("ModelTests/Fixtures")
-
-  private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    let process = Process()
-    process.executableURL = try tool
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-      String(decoding: errorData, as: UTF8.self)
-    )
-  }
 
   private func temporaryFile(_ name: String) -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)-\(name)")

@@ -1,4 +1,5 @@
 import Foundation
+import WeightIO
 import XCTest
 
 /// `efficientnet search` and `efficientnet info` with custom coefficients and baselines, as a user
@@ -55,5 +56,28 @@ final class SearchCommandTests: XCTestCase {
     let bad = try CLITool.run(["info", "--blocks", "xx_r1", "--phi", "1"])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssertTrue(bad.error.contains("--blocks"), bad.error)
+  }
+
+  func testTrainBuildsTheModelScaledByPhiFromACustomBaseline() throws {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaled-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: output) }
+    let result = try CLITool.run([
+      "train", "--model", "b0", "--blocks", "ds_r1_k3_s1_e1_c16,ir_r2_k3_s2_e6_c24_se0.25", "--base-width",
+      "0.25",
+      "--base-resolution", "16", "--phi", "1", "--alpha", "1.5", "--beta", "1.2", "--gamma", "1.25",
+      "--data", csv.path, "--val-split", "0.34", "--epochs", "1", "--batch-size", "2", "--workers", "1",
+      "--output", output.path,
+    ])
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssertTrue(result.error.contains("20x20"), result.error)  // round(16 · 1.25)
+    let weights = try SafeTensorsFile(contentsOf: output.appendingPathComponent("model.safetensors"))
+    XCTAssertEqual(Double(weights.metadata["width"] ?? "") ?? 0, 0.3, accuracy: 1e-9)  // 0.25 · 1.2
+    XCTAssertEqual(Double(weights.metadata["depth"] ?? "") ?? 0, 1.5, accuracy: 1e-9)
+    // Depth 1.5 turns the second stage's 2 repeats into 3.
+    XCTAssertNotNil(weights["blocks.1.2.conv_pw.weight"])
+    XCTAssertNil(weights["blocks.1.3.conv_pw.weight"])
+    let bad = try CLITool.run(["train", "--data", csv.path, "--alpha", "1.3", "--output", output.path])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.error.contains("--phi"), bad.error)
   }
 }

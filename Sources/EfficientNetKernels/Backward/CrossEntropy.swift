@@ -5,6 +5,13 @@ import Foundation
 ///
 /// With `q = (1 − ε)·onehot(label) + ε / classes` and `log p = log_softmax(z)`:
 /// `loss = (1/N) Σ_n −Σ_c q[n, c] · log p[n, c]` and `dLoss/dz[n, c] = (p[n, c] − q[n, c]) / N`.
+///
+/// With class weights `w[classes]` it is PyTorch's `cross_entropy(weight: w, label_smoothing: ε)`:
+/// both terms are weighted, the label term by `w[label]` and the smoothing term class by class, and
+/// the mean divides by the weight of the targets, `W = Σ_n w[label_n]`:
+/// `loss = (1/W) Σ_n [(1 − ε)·w[y_n]·(−log p[n, y_n]) + (ε/classes)·Σ_c w[c]·(−log p[n, c])]`, so
+/// `dLoss/dz[n, c] = (a_n·p[n, c] − (1 − ε)·w[y_n]·[c = y_n] − (ε/classes)·w[c]) / W` with
+/// `a_n = (1 − ε)·w[y_n] + (ε/classes)·Σ_c w[c]`.
 public enum CrossEntropy {
   /// What one evaluation of the loss returns besides the gradient.
   public struct Evaluation: Equatable, Sendable {
@@ -28,12 +35,14 @@ public enum CrossEntropy {
   ///   - logitsGradient: `dz[N, classes]`, overwritten with `(p − q) / N`, or `nil` for the loss only;
   ///     must not overlap `logits`.
   ///   - correct: `[N]`, receives whether each sample's argmax is its label, or `nil`.
+  ///   - classWeights: `w[classes]`, each ≥ 0, or `nil` for all ones (the weighted mean is taken over
+  ///     `Σ_n w[label_n]`, which must then be positive).
   ///   - pool: the threads to use.
   /// - Returns: the mean loss and the number of correct samples.
   public static func lossAndGradient(
     logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int>, classes: Int, labelSmoothing: Float,
     logitsGradient: UnsafeMutableBufferPointer<Float>?, correct: UnsafeMutableBufferPointer<Bool>?,
-    pool: ComputePool = .shared
+    classWeights: UnsafeBufferPointer<Float>? = nil, pool: ComputePool = .shared
   ) -> Evaluation {
     let batch = labels.count
     precondition(classes >= 1, "classes must be at least 1")
@@ -45,9 +54,15 @@ public enum CrossEntropy {
       precondition(
         label >= 0 && label < classes, "label \(label) of sample \(sample) is outside 0..<\(classes)")
     }
+    precondition(classWeights.map { $0.count == classes } ?? true, "class weights must be [classes]")
     guard batch > 0, let z = logits.baseAddress else { return Evaluation(loss: 0, correctCount: 0) }
     let gradient = logitsGradient?.baseAddress
     let smoothing = Double(labelSmoothing)
+    if let classWeights {
+      return weightedLossAndGradient(
+        logits: z, labels: labels, classes: classes, smoothing: smoothing, weights: classWeights,
+        gradient: gradient, correct: correct, pool: pool)
+    }
     // Per sample: the loss, then 1 or 0 for correct.
     return ScratchBuffers.shared.withBuffer(capacity: 2 * batch) { perSample in
       pool.parallelRanges(batch, grain: max(1, 16_384 / classes)) { samples in
@@ -87,6 +102,60 @@ public enum CrossEntropy {
         correct?[sample] = isCorrect
       }
       return Evaluation(loss: total / Double(batch), correctCount: correctCount)
+    }
+  }
+
+  /// The class-weighted loss (see the type's formula): per-sample terms in parallel, added in order in
+  /// `Double`, divided by the targets' total weight.
+  private static func weightedLossAndGradient(
+    logits z: UnsafePointer<Float>, labels: UnsafeBufferPointer<Int>, classes: Int, smoothing: Double,
+    weights: UnsafeBufferPointer<Float>, gradient: UnsafeMutablePointer<Float>?,
+    correct: UnsafeMutableBufferPointer<Bool>?, pool: ComputePool
+  ) -> Evaluation {
+    let batch = labels.count
+    var weightSum = 0.0
+    for c in 0..<classes {
+      precondition(weights[c] >= 0 && weights[c].isFinite, "class weight \(c) must be finite and ≥ 0")
+      weightSum += Double(weights[c])
+    }
+    var targetWeight = 0.0
+    for label in labels { targetWeight += Double(weights[label]) }
+    precondition(targetWeight > 0, "the labels' class weights sum to zero")
+    let uniform = smoothing / Double(classes)
+    return ScratchBuffers.shared.withBuffer(capacity: 2 * batch) { perSample in
+      pool.parallelRanges(batch, grain: max(1, 16_384 / classes)) { samples in
+        for sample in samples {
+          let row = z + sample * classes
+          let label = labels[sample]
+          let (largest, argmax) = maximum(row, count: classes)
+          let target = gradient.map { $0 + sample * classes }
+          let (sumExp, _) = exponentials(row, count: classes, shift: largest, into: target)
+          let logSumExp = Double(largest) + log(Double(sumExp))
+          let labelWeight = (1 - smoothing) * Double(weights[label])
+          var weightedLogits = 0.0
+          for c in 0..<classes { weightedLogits += Double(weights[c]) * Double(row[c]) }
+          let total = labelWeight + uniform * weightSum
+          perSample[sample] = Float(
+            total * logSumExp - labelWeight * Double(row[label]) - uniform * weightedLogits)
+          perSample[batch + sample] = argmax == label ? 1 : 0
+          if let target {
+            let scale = total / (Double(sumExp) * targetWeight)
+            for c in 0..<classes {
+              target[c] = Float(Double(target[c]) * scale - uniform * Double(weights[c]) / targetWeight)
+            }
+            target[label] -= Float(labelWeight / targetWeight)
+          }
+        }
+      }
+      var total = 0.0
+      var correctCount = 0
+      for sample in 0..<batch {
+        total += Double(perSample[sample])
+        let isCorrect = perSample[batch + sample] == 1
+        if isCorrect { correctCount += 1 }
+        correct?[sample] = isCorrect
+      }
+      return Evaluation(loss: total / targetWeight, correctCount: correctCount)
     }
   }
 
@@ -151,14 +220,18 @@ public enum CrossEntropy {
   ///   - labelSmoothing: ε.
   ///   - logitsGradient: `dz[N, classes]`, or `nil`.
   ///   - correct: `[N]`, or `nil`.
+  ///   - classWeights: `w[classes]`, or `nil` for all ones.
   /// - Returns: the mean loss and the number of correct samples.
   public static func lossAndGradientReference(
     logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int>, classes: Int, labelSmoothing: Float,
-    logitsGradient: UnsafeMutableBufferPointer<Float>?, correct: UnsafeMutableBufferPointer<Bool>?
+    logitsGradient: UnsafeMutableBufferPointer<Float>?, correct: UnsafeMutableBufferPointer<Bool>?,
+    classWeights: UnsafeBufferPointer<Float>? = nil
   ) -> Evaluation {
     let batch = labels.count
     precondition(logits.count == batch * classes, "logits must be [N, classes]")
     let smoothing = Double(labelSmoothing)
+    let weight = { (c: Int) -> Double in classWeights.map { Double($0[c]) } ?? 1 }
+    let targetWeight = labels.reduce(0.0) { $0 + weight($1) }
     var total = 0.0
     var correctCount = 0
     for sample in 0..<batch {
@@ -167,15 +240,23 @@ public enum CrossEntropy {
       let sumExp = row.reduce(0) { $0 + exp($1 - largest) }
       let logSumExp = largest + log(sumExp)
       let label = labels[sample]
+      // −log p[c] weighted by the label term's and the smoothing term's coefficients.
+      var coefficients = [Double](repeating: 0, count: classes)
       for c in 0..<classes {
-        let target = (c == label ? 1 - smoothing : 0) + smoothing / Double(classes)
-        total += -target * (row[c] - logSumExp)
-        logitsGradient?[sample * classes + c] = Float((exp(row[c] - logSumExp) - target) / Double(batch))
+        coefficients[c] =
+          (c == label ? (1 - smoothing) * weight(label) : 0)
+          + smoothing / Double(classes) * weight(c)
+      }
+      let coefficientSum = coefficients.reduce(0, +)
+      for c in 0..<classes {
+        total += -coefficients[c] * (row[c] - logSumExp)
+        logitsGradient?[sample * classes + c] = Float(
+          (coefficientSum * exp(row[c] - logSumExp) - coefficients[c]) / targetWeight)
       }
       let argmax = row.firstIndex(of: largest) ?? 0
       if argmax == label { correctCount += 1 }
       correct?[sample] = argmax == label
     }
-    return Evaluation(loss: batch == 0 ? 0 : total / Double(batch), correctCount: correctCount)
+    return Evaluation(loss: batch == 0 ? 0 : total / targetWeight, correctCount: correctCount)
   }
 }

@@ -29,6 +29,21 @@ public final class TrainingGraph {
   public var labelSmoothing = 0.1
   /// Whether dropout and stochastic depth are applied (their rates come from the configuration).
   public var regularization = true
+  /// Whether everything below the classifier gets gradients. When false (a frozen backbone, the first
+  /// epochs of fine-tuning) the backward pass stops at the classifier, only the classifier's gradients
+  /// are written, and every batch norm uses and keeps its running statistics.
+  public var trainsBackbone = true
+  /// Whether every batch norm normalizes with its running statistics and leaves them unchanged
+  /// (PyTorch's batch norm in `eval()` mode); its scale and shift still get gradients.
+  public var freezesBatchNormStatistics = false
+  /// Per-class weights of the loss `[classes]` (nil: all ones), with PyTorch's weighted mean.
+  public var classWeights: [Float]? {
+    didSet {
+      precondition(
+        classWeights.map { $0.count == architecture.configuration.classCount } ?? true,
+        "class weights must have one weight per class")
+    }
+  }
   let pool: ComputePool
   let activation: Activation
   let workspace = Workspace()
@@ -62,6 +77,9 @@ public final class TrainingGraph {
     head.refresh()
     classifier?.refresh()
   }
+
+  /// Whether batch norms use their running statistics in this step.
+  var usesRunningStatistics: Bool { freezesBatchNormStatistics || !trainsBackbone }
 
   /// Bytes held for saved activations and their gradients (for the batch shape last used).
   public var activationBytes: Int { workspace.byteCount }

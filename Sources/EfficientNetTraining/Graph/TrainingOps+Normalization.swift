@@ -65,19 +65,24 @@ extension TrainingOps {
 
   // MARK: Loss
 
-  /// Mean cross-entropy with label smoothing `ε` (PyTorch's `cross_entropy(label_smoothing: ε)`),
-  /// its gradient `(softmax − q) / N`, and how many rows have their largest logit at the label.
+  /// Mean cross-entropy with label smoothing `ε` and optional class weights (PyTorch's
+  /// `cross_entropy(weight: w, label_smoothing: ε)`), its gradient, and how many rows have their largest
+  /// logit at the label.
   static func crossEntropy(
-    logits: UnsafePointer<Float>, labels: [Int], classes: Int, smoothing: Double,
+    logits: UnsafePointer<Float>, labels: [Int], classes: Int, smoothing: Double, classWeights: [Float]?,
     gradient: UnsafeMutablePointer<Float>, pool: ComputePool
   ) -> (loss: Double, correct: Int) {
     let count = labels.count * classes
     let evaluation = labels.withUnsafeBufferPointer { labels in
-      CrossEntropy.lossAndGradient(
-        logits: UnsafeBufferPointer(start: logits, count: count), labels: labels, classes: classes,
-        labelSmoothing: Float(smoothing),
-        logitsGradient: UnsafeMutableBufferPointer(start: gradient, count: count),
-        correct: nil, pool: pool)
+      func run(_ weights: UnsafeBufferPointer<Float>?) -> CrossEntropy.Evaluation {
+        CrossEntropy.lossAndGradient(
+          logits: UnsafeBufferPointer(start: logits, count: count), labels: labels, classes: classes,
+          labelSmoothing: Float(smoothing),
+          logitsGradient: UnsafeMutableBufferPointer(start: gradient, count: count),
+          correct: nil, classWeights: weights, pool: pool)
+      }
+      guard let classWeights else { return run(nil) }
+      return classWeights.withUnsafeBufferPointer { run($0) }
     }
     return (evaluation.loss, evaluation.correctCount)
   }

@@ -13,6 +13,8 @@ struct NormalizedLayer {
   let output: FloatBuffer
   let mean: FloatBuffer
   let inverseDeviation: FloatBuffer
+  /// Whether the running statistics normalized it (frozen batch norm) rather than the batch's.
+  let usesRunningStatistics: Bool
 }
 
 /// One forward + backward pass over a batch: the saved activations of every layer, then the
@@ -43,20 +45,30 @@ struct TrainingPass {
     let output = activation == .identity ? normalized : buffer(positions * channels)
     let mean = buffer(channels)
     let inverse = buffer(channels)
-    TrainingOps.batchNormForward(
-      input.pointer, positions: positions, channels: channels, gamma: norm.gamma.pointer,
-      beta: norm.beta.pointer,
-      epsilon: configuration.batchNormEpsilon, momentum: graph.batchNormMomentum,
-      runningMean: norm.runningMean.pointer, runningVariance: norm.runningVariance.pointer,
-      savedMean: mean.pointer,
-      savedInverseDeviation: inverse.pointer, into: normalized.pointer, pool: pool)
+    let frozen = graph.usesRunningStatistics
+    if frozen {
+      TrainingOps.frozenBatchNormForward(
+        input.pointer, positions: positions, channels: channels, gamma: norm.gamma.pointer,
+        beta: norm.beta.pointer, epsilon: configuration.batchNormEpsilon,
+        runningMean: norm.runningMean.pointer, runningVariance: norm.runningVariance.pointer,
+        savedMean: mean.pointer, savedInverseDeviation: inverse.pointer, into: normalized.pointer, pool: pool)
+    } else {
+      TrainingOps.batchNormForward(
+        input.pointer, positions: positions, channels: channels, gamma: norm.gamma.pointer,
+        beta: norm.beta.pointer,
+        epsilon: configuration.batchNormEpsilon, momentum: graph.batchNormMomentum,
+        runningMean: norm.runningMean.pointer, runningVariance: norm.runningVariance.pointer,
+        savedMean: mean.pointer,
+        savedInverseDeviation: inverse.pointer, into: normalized.pointer, pool: pool)
+    }
     if activation != .identity {
       output.pointer.update(from: normalized.pointer, count: positions * channels)
       Elementwise.applyActivation(activation, to: output.buffer, pool: pool)
     }
     return NormalizedLayer(
       norm: norm, positions: positions, channels: channels, activation: activation, convolutionOutput: input,
-      normalized: normalized, output: output, mean: mean, inverseDeviation: inverse)
+      normalized: normalized, output: output, mean: mean, inverseDeviation: inverse,
+      usesRunningStatistics: frozen)
   }
 
   /// From the gradient of the layer's output to the gradient of its convolution's output.
@@ -67,12 +79,21 @@ struct TrainingPass {
       layer.activation, preActivation: layer.normalized.pointer, outputGradient: outputGradient.pointer,
       inputGradient: beforeActivation.pointer, count: count, pool: pool)
     let result = buffer(count)
-    TrainingOps.batchNormBackward(
-      layer.convolutionOutput.pointer, positions: layer.positions, channels: layer.channels,
-      gamma: layer.norm.gamma.pointer, savedMean: layer.mean.pointer,
-      savedInverseDeviation: layer.inverseDeviation.pointer, outputGradient: beforeActivation.pointer,
-      inputGradient: result.pointer, gammaGradient: layer.norm.gammaGradient.pointer,
-      betaGradient: layer.norm.betaGradient.pointer, pool: pool)
+    if layer.usesRunningStatistics {
+      TrainingOps.frozenBatchNormBackward(
+        layer.convolutionOutput.pointer, positions: layer.positions, channels: layer.channels,
+        gamma: layer.norm.gamma.pointer, savedMean: layer.mean.pointer,
+        savedInverseDeviation: layer.inverseDeviation.pointer, outputGradient: beforeActivation.pointer,
+        inputGradient: result.pointer, gammaGradient: layer.norm.gammaGradient.pointer,
+        betaGradient: layer.norm.betaGradient.pointer, pool: pool)
+    } else {
+      TrainingOps.batchNormBackward(
+        layer.convolutionOutput.pointer, positions: layer.positions, channels: layer.channels,
+        gamma: layer.norm.gamma.pointer, savedMean: layer.mean.pointer,
+        savedInverseDeviation: layer.inverseDeviation.pointer, outputGradient: beforeActivation.pointer,
+        inputGradient: result.pointer, gammaGradient: layer.norm.gammaGradient.pointer,
+        betaGradient: layer.norm.betaGradient.pointer, pool: pool)
+    }
     return result
   }
 
@@ -139,13 +160,17 @@ struct TrainingPass {
     let logitGradient = buffer(batch * classes)
     let (loss, correct) = TrainingOps.crossEntropy(
       logits: logits.pointer, labels: labels, classes: classes, smoothing: graph.labelSmoothing,
-      gradient: logitGradient.pointer, pool: pool)
+      classWeights: graph.classWeights, gradient: logitGradient.pointer, pool: pool)
 
     // Backward: classifier, dropout, pooling, head.
     let classifierInputGradient = buffer(batch * headChannels)
     TrainingOps.pointwiseBackward(
       classifierInput.pointer, rows: batch, layer: classifier, outputGradient: logitGradient.pointer,
-      inputGradient: classifierInputGradient.pointer, pool: pool)
+      inputGradient: graph.trainsBackbone ? classifierInputGradient.pointer : nil, pool: pool)
+    // A frozen backbone needs no gradient: stop at the classifier.
+    guard graph.trainsBackbone else {
+      return StepResult(loss: loss, correct: correct, logits: logits.array)
+    }
     // Through dropout (its mask scale), then the average pool.
     for index in 0..<batch * headChannels {
       classifierInputGradient.pointer[index] *= dropoutScale.pointer[index]

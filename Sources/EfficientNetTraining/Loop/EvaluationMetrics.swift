@@ -15,10 +15,21 @@ public struct EvaluationMetrics: Sendable {
   public private(set) var lossSum = 0.0
   /// `confusion[true][predicted]`.
   public private(set) var confusion: [[Int]]
+  /// Whether every sample's class probabilities are kept (for ROC AUC and thresholds).
+  public let recordsScores: Bool
+  /// With ``recordsScores``: the softmax probabilities `[count, classCount]`, row-major.
+  public private(set) var probabilities: [Float] = []
+  /// With ``recordsScores``: the labels, in the order added.
+  public private(set) var labels: [Int] = []
 
   /// An empty accumulator for `classCount` classes.
-  public init(classCount: Int) {
+  ///
+  /// - Parameters:
+  ///   - classCount: the number of classes (the model's outputs).
+  ///   - recordingScores: keep each sample's probabilities (memory: count × classes floats).
+  public init(classCount: Int, recordingScores: Bool = false) {
     self.classCount = classCount
+    recordsScores = recordingScores
     confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
   }
 
@@ -31,6 +42,10 @@ public struct EvaluationMetrics: Sendable {
       var sum = 0.0
       for value in z { sum += exp(Double(value - largest)) }
       lossSum += Double(largest) + log(sum) - Double(z[z.startIndex + label])
+      if recordsScores {
+        for value in z { probabilities.append(Float(exp(Double(value - largest)) / sum)) }
+        self.labels.append(label)
+      }
       let order = z.indices.sorted { z[$0] > z[$1] || (z[$0] == z[$1] && $0 < $1) }
       let predicted = order[0] - z.startIndex
       if predicted == label { top1Correct += 1 }
@@ -52,5 +67,25 @@ public struct EvaluationMetrics: Sendable {
       let total = confusion[label].reduce(0, +)
       return total > 0 ? Double(confusion[label][label]) / Double(total) : nil
     }
+  }
+
+  /// One-vs-rest ROC AUC per class and its macro average (nil unless ``recordsScores``).
+  public var rocAUC: OneVersusRestAUC? {
+    guard recordsScores else { return nil }
+    return ROCAnalysis.oneVersusRest(probabilities: probabilities, labels: labels, classCount: classCount)
+  }
+
+  /// Sensitivity and specificity of "positive when P(positiveClass) ≥ threshold" (nil unless
+  /// ``recordsScores``).
+  ///
+  /// - Parameters:
+  ///   - positiveClass: the positive class's index.
+  ///   - threshold: the decision threshold on its probability.
+  public func thresholdMetrics(positiveClass: Int, threshold: Double) -> BinaryThresholdMetrics? {
+    precondition((0..<classCount).contains(positiveClass), "positive class outside the classes")
+    guard recordsScores else { return nil }
+    let scores = labels.indices.map { Double(probabilities[$0 * classCount + positiveClass]) }
+    return ROCAnalysis.thresholdMetrics(
+      scores: scores, isPositive: labels.map { $0 == positiveClass }, threshold: threshold)
   }
 }

@@ -34,6 +34,8 @@ public final class Trainer {
   let validationData: DataLoader?
   let directory: URL
   let parameters: [TrainableParameter]
+  /// The classifier's parameters: all that trains while the backbone is frozen.
+  let classifierParameters: [TrainableParameter]
   var optimizer: any Optimizer
   let schedule: LearningRateSchedule
   let average: ExponentialMovingAverage?
@@ -68,13 +70,29 @@ public final class Trainer {
     }
     graph = TrainingGraph(model: model)
     graph.labelSmoothing = settings.labelSmoothing
+    graph.freezesBatchNormStatistics = settings.freezesBatchNormStatistics
+    if let weights = settings.classWeights {
+      guard weights.count == model.configuration.classCount else {
+        throw TrainingError.invalidSetting(
+          name: "class weights",
+          reason: "\(weights.count) weights for a model with \(model.configuration.classCount) classes")
+      }
+      graph.classWeights = weights
+    }
     let store = graph.parameters
-    parameters = store.specs.filter { $0.role.isTrainable }.map { spec in
-      TrainableParameter(
+    let trainable = store.specs.filter { $0.role.isTrainable }
+    let scales = LayerDecay.learningRateScales(
+      names: trainable.map(\.name), layerDecay: settings.layerDecay,
+      backboneScale: settings.backboneLearningRateScale)
+    parameters = trainable.map { spec in
+      let parameter = TrainableParameter(
         name: spec.name, shape: spec.shape, valueBuffer: store.values[spec.name]!.buffer,
         gradientBuffer: store.gradients[spec.name]!.buffer,
         decays: TrainableParameter.decaysByDefault(name: spec.name, shape: spec.shape), owner: store)
+      parameter.learningRateScale = scales[spec.name] ?? 1
+      return parameter
     }
+    classifierParameters = parameters.filter { LayerDecay.isClassifier($0.name) }
     switch settings.optimizer {
     case .sgd:
       optimizer = SGD(
@@ -130,6 +148,9 @@ public final class Trainer {
     let batches = trainingData.batchCount
     while epoch < settings.epochs {
       let started = Date().addingTimeInterval(-epochSeconds)
+      // The phase follows from the epoch alone, so a resumed run freezes exactly as the original did.
+      graph.trainsBackbone = epoch >= settings.freezeEpochs
+      let active = graph.trainsBackbone ? parameters : classifierParameters
       for batch in trainingData.batches(epoch: epoch, startingAt: batchInEpoch) {
         if batch.labels.isEmpty { continue }
         graph.parameters.zeroGradients()
@@ -138,9 +159,9 @@ public final class Trainer {
         guard result.loss.isFinite else {
           throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, loss: result.loss)
         }
-        if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: maxNorm) }
+        if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(active, maxNorm: maxNorm) }
         let rate = schedule.rate(step: step, stepsPerEpoch: batches)
-        optimizer.step(parameters, learningRate: rate)
+        optimizer.step(active, learningRate: rate)
         average?.update(sources: graph.parameters.specs.map { graph.parameters.values[$0.name]!.readable })
         step += 1
         batchInEpoch = batch.index + 1
@@ -168,11 +189,16 @@ public final class Trainer {
         "seconds": seconds, "images_per_second": seconds > 0 ? Double(seen) / seconds : 0,
         "activation_bytes": graph.activationBytes,
       ]
+      record["backbone_frozen"] = !graph.trainsBackbone
       if let validationData {
-        let metrics = try evaluate(model: try graph.model(), data: validationData)
+        let metrics = try Evaluation.run(
+          model: try graph.model(), data: validationData,
+          recordingScores: validationData.indices.count * graph.architecture.configuration.classCount
+            <= 4_000_000)
         record["val_loss"] = metrics.meanLoss
         record["val_top1"] = metrics.top1
         record["val_top5"] = metrics.top5
+        if let auc = metrics.rocAUC?.macroAverage { record["val_auc"] = auc }
         if let average {
           let averaged = try evaluate(model: try averagedModel(average), data: validationData)
           record["val_ema_top1"] = averaged.top1

@@ -51,6 +51,19 @@ public struct TrainingSettings: Sendable, Equatable {
   public var seed: UInt64 = 0
   /// Background threads that load and augment data.
   public var workers = 2
+  /// Fine-tuning: epochs at the start during which only the classifier trains (the backbone gets no
+  /// gradient, no update and no weight decay, and its batch norms keep their running statistics).
+  public var freezeEpochs = 0
+  /// Fine-tuning: batch norms normalize with their running statistics and never update them, for the
+  /// whole run; their scale and shift still train (PyTorch's `eval()` batch norm, not timm's
+  /// `FrozenBatchNorm2d`, which fixes those too).
+  public var freezesBatchNormStatistics = false
+  /// Fine-tuning: layer-wise learning-rate decay in (0, 1] (see ``LayerDecay``), or nil for none.
+  public var layerDecay: Double?
+  /// Fine-tuning: the learning rate of everything but the classifier, as a multiple of the classifier's.
+  public var backboneLearningRateScale = 1.0
+  /// Per-class weights of the loss (nil: all ones); see ``ClassWeighting/balanced(counts:)``.
+  public var classWeights: [Float]?
 
   /// Creates the defaults.
   public init() {}
@@ -80,6 +93,18 @@ public struct TrainingSettings: Sendable, Equatable {
     if let gradientClipNorm { try check(gradientClipNorm > 0, "gradient clip norm", "must be > 0") }
     if let averageDecay { try check(averageDecay > 0 && averageDecay < 1, "EMA decay", "must be in (0, 1)") }
     try check(workers >= 0, "workers", "must be ≥ 0")
+    try check(freezeEpochs >= 0, "freeze epochs", "must be ≥ 0, got \(freezeEpochs)")
+    if let layerDecay {
+      try check(layerDecay > 0 && layerDecay <= 1, "layer decay", "must be in (0, 1], got \(layerDecay)")
+    }
+    try check(
+      backboneLearningRateScale >= 0 && backboneLearningRateScale.isFinite, "backbone learning-rate scale",
+      "must be ≥ 0, got \(backboneLearningRateScale)")
+    if let classWeights {
+      try check(
+        classWeights.allSatisfy { $0 >= 0 && $0.isFinite } && classWeights.contains { $0 > 0 },
+        "class weights", "must be finite, ≥ 0 and not all zero")
+    }
   }
 
   /// The settings as checkpoint metadata.
@@ -94,6 +119,13 @@ public struct TrainingSettings: Sendable, Equatable {
     ]
     if let gradientClipNorm { values["settings.gradient_clip_norm"] = String(gradientClipNorm) }
     if let averageDecay { values["settings.ema_decay"] = String(averageDecay) }
+    values["settings.freeze_epochs"] = String(freezeEpochs)
+    values["settings.freeze_batch_norm"] = String(freezesBatchNormStatistics)
+    values["settings.backbone_lr_scale"] = String(backboneLearningRateScale)
+    if let layerDecay { values["settings.layer_decay"] = String(layerDecay) }
+    if let classWeights {
+      values["settings.class_weights"] = classWeights.map { String($0) }.joined(separator: ",")
+    }
     return values
   }
 }

@@ -53,12 +53,12 @@ public struct AdamW: Optimizer {
   public mutating func step(_ parameters: [TrainableParameter], learningRate: Float) {
     checkUniqueNames(parameters)
     stepCount += 1
-    let rate = Double(learningRate)
     let oneMinusBeta1 = Float(1 - beta1)
     let beta2 = Float(self.beta2)
     let oneMinusBeta2 = Float(1 - self.beta2)
     let epsilon = Float(self.epsilon)
     for parameter in parameters where parameter.count > 0 {
+      let rate = Double(scaledRate(learningRate, parameter))
       let step = (parameterSteps[parameter.name] ?? 0) + 1
       parameterSteps[parameter.name] = step
       let shrink = Float(1 - rate * weightDecay)

@@ -151,3 +151,10 @@ extension TrainableParameter {
 
 /// Exact, round-trip decimal text for a hyperparameter.
 func hyperparameterText(_ value: Double) -> String { "\(value)" }
+
+/// The step's learning rate times the parameter's ``TrainableParameter/learningRateScale`` (exactly the
+/// step's rate when the scale is 1).
+@inline(__always)
+func scaledRate(_ learningRate: Float, _ parameter: TrainableParameter) -> Float {
+  parameter.learningRateScale == 1 ? learningRate : Float(Double(learningRate) * parameter.learningRateScale)
+}

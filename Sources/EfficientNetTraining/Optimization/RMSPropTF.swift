@@ -53,12 +53,12 @@ public struct RMSPropTF: Optimizer {
   public mutating func step(_ parameters: [TrainableParameter], learningRate: Float) {
     checkUniqueNames(parameters)
     stepCount += 1
-    let rate = learningRate
     let oneMinusDecay = Float(1 - decay)
     let momentum = Float(self.momentum)
     let epsilon = Float(self.epsilon)
     let usesMomentum = self.momentum > 0
     for parameter in parameters where parameter.count > 0 {
+      let rate = scaledRate(learningRate, parameter)
       let weightDecay = parameter.decays ? Float(self.weightDecay) : 0
       let count = parameter.count
       var square = squareAverages.take(parameter.name, count: count, initialValue: 1).buffer

@@ -49,11 +49,11 @@ public struct SGD: Optimizer {
   public mutating func step(_ parameters: [TrainableParameter], learningRate: Float) {
     checkUniqueNames(parameters)
     stepCount += 1
-    let negativeRate = -learningRate
     let momentum = Float(self.momentum)
     let keep = Float(1 - dampening)
     let nesterov = self.nesterov
     for parameter in parameters where parameter.count > 0 {
+      let negativeRate = -scaledRate(learningRate, parameter)
       let decay = parameter.decays ? Float(weightDecay) : 0
       let count = parameter.count
       if self.momentum == 0 {

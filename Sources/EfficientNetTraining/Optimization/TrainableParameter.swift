@@ -20,6 +20,10 @@ public final class TrainableParameter {
   /// The gradient of the loss with respect to the values, ``count`` floats; read by optimizers, scaled by
   /// ``clipGradientNorm(_:maxNorm:)``.
   public let gradientBuffer: UnsafeMutableBufferPointer<Float>
+  /// This parameter's learning rate as a multiple of the step's (1 by default): layer-wise decay and a
+  /// lower backbone rate when fine-tuning. Optimizers use `learningRate × learningRateScale` for every
+  /// use of the rate, decoupled weight decay included (as a PyTorch parameter group's `lr` would).
+  public var learningRateScale: Double = 1
   /// Keeps wrapped memory alive; nil when the parameter owns its memory.
   private let owner: AnyObject?
 
