@@ -32,8 +32,8 @@ public enum Activation: String, Sendable, CaseIterable {
     case .relu6:
       let low = x.replacing(with: 0, where: x .< 0)
       return low.replacing(with: 6, where: low .> 6)
-    case .silu: return x / (1 + VectorMath.exp(-x))
-    case .sigmoid: return 1 / (1 + VectorMath.exp(-x))
+    case .silu: return x / (1 + VectorMath.expNegated(x))
+    case .sigmoid: return 1 / (1 + VectorMath.expNegated(x))
     }
   }
 }

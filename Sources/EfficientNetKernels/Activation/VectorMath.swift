@@ -35,4 +35,32 @@ public enum VectorMath {
     result.replace(with: x, where: x .!= x)
     return result
   }
+
+  /// `exp(-x)` for the logistic function `1 / (1 + exp(-x))`: the same polynomial as ``exp(_:)``,
+  /// with `-x` clamped to [−87, 88.7] instead of the special cases, so `2^n` is one exponent field
+  /// (n = 128 at the top gives +∞). Outside that range the logistic function is already 1 or 0 in
+  /// float (and SiLU `x` or −0), so the clamp changes no result of `1 / (1 + expNegated(x))`; NaN
+  /// stays NaN.
+  @inlinable @inline(always)
+  public static func expNegated(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    // Compares, not min/max, so that NaN stays NaN.
+    let high = SIMD8<Float>(repeating: 88.7), low = SIMD8<Float>(repeating: -87)
+    var t = -x
+    t.replace(with: high, where: t .> high)
+    t.replace(with: low, where: t .< low)
+    let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5 · 2^23
+    let shifted = magic.addingProduct(t, SIMD8(repeating: 1.442_695_04))
+    let n = shifted - magic
+    var r = t.addingProduct(n, SIMD8(repeating: -0.693_359_375))
+    r = r.addingProduct(n, SIMD8(repeating: 2.121_944_4e-4))
+    let r2 = r * r
+    var p = SIMD8<Float>(repeating: 1.0 / 120).addingProduct(SIMD8(repeating: 1.0 / 720), r)
+    p = SIMD8<Float>(repeating: 1.0 / 24).addingProduct(p, r)
+    p = SIMD8<Float>(repeating: 1.0 / 6).addingProduct(p, r)
+    p = SIMD8<Float>(repeating: 0.5).addingProduct(p, r)
+    let e = (1 + r).addingProduct(r2, p)
+    // −126 ≤ n ≤ 128: 2^n is the biased exponent n + 127 in place (255, n = 128, is +∞).
+    let whole = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+    return e * unsafeBitCast((whole &+ 127) &<< 23, to: SIMD8<Float>.self)
+  }
 }
