@@ -18,6 +18,13 @@ extension EfficientNet {
       return (model, note(chosen: chosen, candidates: candidates, source: checkpoint.source))
     case .safeTensors:
       let file = try SafeTensorsFile(contentsOf: url)
+      // Written by this package: the header describes the network (also a model that is not a named
+      // variant, e.g. custom coefficients or blocks), or at least names it.
+      if let configuration = Configuration(architectureMetadata: file.metadata),
+        let model = try? EfficientNet(architecture: try configuration.adapted(to: file).resolve(), file: file)
+      {
+        return (model, nil)
+      }
       if let name = file.metadata["model"], let configuration = try? ModelRegistry.configuration(named: name),
         let model = try? EfficientNet(architecture: try configuration.adapted(to: file).resolve(), file: file)
       {

@@ -42,14 +42,14 @@ extension EfficientNet {
     try self.init(architecture: try configuration.adapted(to: file).resolve(), file: file)
   }
 
-  /// The model's tensors as a safetensors file in timm's names and PyTorch's layouts.
+  /// The model's tensors as a safetensors file in timm's names and PyTorch's layouts; the header holds
+  /// the configuration (``Configuration/architectureMetadata``), so any model loads back unnamed.
   ///
   /// - Parameter dataType: `.float32` or `.float16`.
   public func safeTensors(as dataType: TensorDataType = .float32) throws -> SafeTensorsWriter {
-    var writer = SafeTensorsWriter(metadata: [
-      "model": configuration.name, "format": "pt", "width": "\(configuration.widthMultiplier)",
-      "depth": "\(configuration.depthMultiplier)", "num_classes": "\(configuration.classCount)",
-    ])
+    var metadata = configuration.architectureMetadata
+    metadata["format"] = "pt"
+    var writer = SafeTensorsWriter(metadata: metadata)
     for spec in specs {
       try writer.add(name: spec.name, shape: spec.shape, values: tensors[spec.name]!.scalars, as: dataType)
     }
