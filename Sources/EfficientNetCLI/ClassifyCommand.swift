@@ -3,6 +3,7 @@ import EfficientNetImageIO
 import EfficientNetKernels
 import EfficientNetModels
 import Foundation
+import WeightIO
 
 /// `efficientnet classify`: top-K classes of images, with the shipped pretrained Lite0 by default.
 struct ClassifyCommand: ParsableCommand {
@@ -20,7 +21,10 @@ struct ClassifyCommand: ParsableCommand {
   var weights: String?
 
   @Option(
-    name: .long, help: "A text file with one class name per line (default: ImageNet's for 1000 classes).")
+    name: .long,
+    help:
+      "A text file with one class name per line (default: the names a training run stored, else ImageNet's for 1000 classes)."
+  )
   var labels: String?
 
   @Option(name: .long, help: "How many classes to show per image.")
@@ -82,6 +86,13 @@ struct ClassifyCommand: ParsableCommand {
       }
     }
     let network = try ModelLoading.load(model: model, weights: weights)
+    if names == nil, let weights,
+      case .safeTensors? = try? WeightFileFormat.of(contentsOf: URL(fileURLWithPath: weights)),
+      let stored = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights)).classNames,
+      stored.count == network.configuration.classCount
+    {
+      names = stored  // a trained model's own class names
+    }
     return try ImageClassifier(model: network, labels: names)
   }
 

@@ -76,6 +76,18 @@ final class SearchCommandTests: XCTestCase {
     // Depth 1.5 turns the second stage's 2 repeats into 3.
     XCTAssertNotNil(weights["blocks.1.2.conv_pw.weight"])
     XCTAssertNil(weights["blocks.1.3.conv_pw.weight"])
+    // The run stored its class names; classify prints them and loads the unnamed model unaided.
+    XCTAssertEqual(weights.metadata["class_names"], #"["0","1","2"]"#)
+    let photo = csv.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Samples/chelsea.jpg")
+    let classified = try CLITool.run([
+      "classify", "--weights", output.appendingPathComponent("model.safetensors").path, "--json", photo.path,
+    ])
+    XCTAssertEqual(classified.status, 0, classified.error)
+    let line = try XCTUnwrap(classified.output.split(separator: "\n").first)
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    let labels = (object["top"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
+    XCTAssertEqual(Set(labels), ["0", "1", "2"], classified.output)
     let bad = try CLITool.run(["train", "--data", csv.path, "--alpha", "1.3", "--output", output.path])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssertTrue(bad.error.contains("--phi"), bad.error)

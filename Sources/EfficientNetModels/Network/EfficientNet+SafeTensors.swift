@@ -45,14 +45,32 @@ extension EfficientNet {
   /// The model's tensors as a safetensors file in timm's names and PyTorch's layouts; the header holds
   /// the configuration (``Configuration/architectureMetadata``), so any model loads back unnamed.
   ///
-  /// - Parameter dataType: `.float32` or `.float16`.
-  public func safeTensors(as dataType: TensorDataType = .float32) throws -> SafeTensorsWriter {
+  /// - Parameters:
+  ///   - dataType: `.float32` or `.float16`.
+  ///   - classNames: The names of the classes, stored as a JSON array under `class_names` (when their
+  ///     number is the class count), so that `classify` can print them.
+  public func safeTensors(as dataType: TensorDataType = .float32, classNames: [String]? = nil) throws
+    -> SafeTensorsWriter
+  {
     var metadata = configuration.architectureMetadata
     metadata["format"] = "pt"
+    if let classNames, classNames.count == configuration.classCount,
+      let json = try? JSONEncoder().encode(classNames)
+    {
+      metadata["class_names"] = String(decoding: json, as: UTF8.self)
+    }
     var writer = SafeTensorsWriter(metadata: metadata)
     for spec in specs {
       try writer.add(name: spec.name, shape: spec.shape, values: tensors[spec.name]!.scalars, as: dataType)
     }
     return writer
+  }
+}
+
+extension SafeTensorsFile {
+  /// The class names a training run stored (`class_names`, a JSON array), or nil.
+  public var classNames: [String]? {
+    guard let text = metadata["class_names"] else { return nil }
+    return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
   }
 }

@@ -245,10 +245,11 @@ public final class Trainer {
     let checkpoint = TrainingCheckpoint(
       model: graph.parameters.tensors(), state: state, epoch: epoch, step: step, metadata: metadata)
     try checkpoint.write(to: checkpointURL)
-    try graph.model().safeTensors(as: .float32).write(
+    let classNames = trainingData.dataset.classNames
+    try graph.model().safeTensors(as: .float32, classNames: classNames).write(
       to: directory.appendingPathComponent("model.safetensors"))
     if let average {
-      try averagedModel(average).safeTensors(as: .float32).write(
+      try averagedModel(average).safeTensors(as: .float32, classNames: classNames).write(
         to: directory.appendingPathComponent("model_ema.safetensors"))
     }
   }
