@@ -8,10 +8,18 @@ extension DepthwiseConvolution {
     return max(1, min(g.outputHeight, (budgetRows - g.kernelHeight) / g.strideHeight + 1))
   }
 
-  /// Floats of scratch one task needs: the expanded input rows of one band.
+  /// Floats of scratch one task needs: a window of expanded input rows, at least one band's and
+  /// about 384 KB, which bands fill in order (so rows are moved only when the window is full).
   public static func fusedScratchPerTask(geometry g: ConvolutionGeometry, channels: Int) -> Int {
+    fusedWindowRows(geometry: g, channels: channels) * g.inputWidth * channels
+  }
+
+  /// The rows of the expanded-row window: one band's rows or more, up to about 384 KB.
+  static func fusedWindowRows(geometry g: ConvolutionGeometry, channels: Int) -> Int {
     let bandRows = fusedBandRows(geometry: g, channels: channels)
-    return min(g.inputHeight, (bandRows - 1) * g.strideHeight + g.kernelHeight) * g.inputWidth * channels
+    let bandInputRows = (bandRows - 1) * g.strideHeight + g.kernelHeight
+    let budget = (384 * 1024 / 4) / max(1, g.inputWidth * channels)
+    return min(g.inputHeight, max(bandInputRows, budget))
   }
 
   /// The number of tasks (and scratch slots) the fused kernel splits a batch into.
@@ -63,6 +71,7 @@ extension DepthwiseConvolution {
     let rowsPerBlock = (g.outputHeight + blocksPerImage - 1) / blocksPerImage
     let bandRows = fusedBandRows(geometry: g, channels: channels)
     let scratchPerTask = fusedScratchPerTask(geometry: g, channels: channels)
+    let windowRows = fusedWindowRows(geometry: g, channels: channels)
     let rowFloats = g.inputWidth * channels
     let imageOutputFloats = g.outputHeight * g.outputWidth * channels
 
@@ -77,7 +86,11 @@ extension DepthwiseConvolution {
         let sums = sumsBase.map { $0 + task * channels }
         let band = scratch + task * scratchPerTask
         let imageInput = input + image * g.inputHeight * g.inputWidth * inputChannels
-        var held = 0..<0  // the input rows whose expansion is in `band`, from its start
+        // The window holds the expansions of input rows windowStart..<windowEnd, row r at
+        // band + (r − windowStart) · rowFloats. Bands ask for rows in increasing order; when a band's rows
+        // do not fit, the rows it keeps move to the front.
+        var windowStart = 0
+        var windowEnd = 0
         var outputRow = rowStart
         while outputRow < rowEnd {
           let bandEnd = min(rowEnd, outputRow + bandRows)
@@ -85,29 +98,27 @@ extension DepthwiseConvolution {
             max(
               0, outputRow * g.strideHeight - g.padTop)..<min(
               g.inputHeight, (bandEnd - 1) * g.strideHeight - g.padTop + g.kernelHeight)
-          var firstNew = needed.lowerBound
-          if held.lowerBound <= needed.lowerBound && held.upperBound > needed.lowerBound {
-            let kept = needed.lowerBound..<min(held.upperBound, needed.upperBound)
-            if kept.lowerBound > held.lowerBound {
-              band.update(
-                from: band + (kept.lowerBound - held.lowerBound) * rowFloats, count: kept.count * rowFloats)
-            }
-            firstNew = kept.upperBound
+          if needed.lowerBound >= windowEnd || needed.lowerBound < windowStart {
+            (windowStart, windowEnd) = (needed.lowerBound, needed.lowerBound)
+          } else if needed.upperBound > windowStart + windowRows {
+            band.update(
+              from: band + (needed.lowerBound - windowStart) * rowFloats,
+              count: (windowEnd - needed.lowerBound) * rowFloats)
+            windowStart = needed.lowerBound
           }
-          if firstNew < needed.upperBound {
+          if windowEnd < needed.upperBound {
             // Inside the parallel loop the pool runs this product inline on this thread.
             GEMM.multiply(
-              rows: (needed.upperBound - firstNew) * g.inputWidth,
-              input: imageInput + firstNew * g.inputWidth * inputChannels, inputRowStride: inputChannels,
+              rows: (needed.upperBound - windowEnd) * g.inputWidth,
+              input: imageInput + windowEnd * g.inputWidth * inputChannels, inputRowStride: inputChannels,
               inputScale: nil, weights: expansion, bias: expansionBias, activation: activation, residual: nil,
-              residualRowStride: 0, output: band + (firstNew - needed.lowerBound) * rowFloats,
+              residualRowStride: 0, output: band + (windowEnd - windowStart) * rowFloats,
               outputRowStride: channels, pool: pool)
+            windowEnd = needed.upperBound
           }
-          held = needed
-          // Row r of the image lives at band + (r − needed.lowerBound) · rowFloats; the kernel only reads
-          // rows inside `needed`.
+          // The kernel only reads rows inside `needed`, all in the window.
           let rows = DepthwiseRows(
-            input: UnsafePointer(band) - needed.lowerBound * rowFloats, weights: weightBase,
+            input: UnsafePointer(band) - windowStart * rowFloats, weights: weightBase,
             bias: bias?.baseAddress, output: outputBase + image * imageOutputFloats, channels: channels,
             geometry: g, activation: activation)
           for row in outputRow..<bandEnd { rows.computeRow(image: 0, outputRow: row, sums: sums) }
