@@ -131,12 +131,21 @@ public enum Convolution {
     let pixels = ConvolutionPixels(
       input: inputBase, weights: weightBase, bias: bias?.baseAddress, output: outputBase,
       inputChannels: inputChannels, outputChannels: outputChannels, groups: groups, geometry: g)
+    // With one group, pairs of columns whose kernel columns are all inside the input share loads.
+    let interior = groups == 1 ? g.interiorColumns : 0..<0
     pool.parallelRanges(batch * g.outputHeight) { rows in
       for imageRow in rows {
         let image = imageRow / g.outputHeight
         let outputRow = imageRow % g.outputHeight
-        for column in 0..<g.outputWidth {
-          pixels.compute(image: image, row: outputRow, column: column)
+        var column = 0
+        while column < g.outputWidth {
+          if interior.contains(column) && interior.contains(column + 1) {
+            pixels.computePair(image: image, row: outputRow, column: column)
+            column += 2
+          } else {
+            pixels.compute(image: image, row: outputRow, column: column)
+            column += 1
+          }
         }
         let rowValues = outputBase + imageRow * g.outputWidth * outputChannels
         activation.withPointwiseFunction(

@@ -131,6 +131,84 @@ struct ConvolutionPixels {
     if pair { store(highA + highB, block: block &+ width, output: output) }
   }
 
+  /// Output columns `column` and `column + 1` of one output row, for one group, when both windows'
+  /// kernel columns lie inside the input: every weight load serves both pixels (the stem's inner loop
+  /// is otherwise bound by loads).
+  func computePair(image: Int, row: Int, column: Int) {
+    let g = geometry
+    let top = row * g.strideHeight - g.padTop
+    let firstRow = max(0, -top)
+    let rowCount = max(0, min(g.kernelHeight, g.inputHeight - top) - firstRow)
+    let left = column * g.strideWidth - g.padLeft
+    let out = output + ((image * g.outputHeight + row) * g.outputWidth + column) * outputChannels
+    let first =
+      input + ((image * g.inputHeight + max(0, top + firstRow)) * g.inputWidth + left) * inputChannels
+    let weightStart = weights + firstRow * g.kernelWidth * inputChannels * paddedOutput
+    var block = 0
+    while block + 32 <= paddedOutput {
+      accumulatePair(
+        SIMD16<Float>.self, double: true, block: block, first: first, rowCount: rowCount,
+        weights: weightStart, output: out)
+      block += 32
+    }
+    if block + 16 <= paddedOutput {
+      accumulatePair(
+        SIMD16<Float>.self, double: false, block: block, first: first, rowCount: rowCount,
+        weights: weightStart, output: out)
+      block += 16
+    }
+    if block + 8 <= paddedOutput {
+      accumulatePair(
+        SIMD8<Float>.self, double: false, block: block, first: first, rowCount: rowCount,
+        weights: weightStart, output: out)
+    }
+  }
+
+  @inline(__always)
+  private func accumulatePair<Vector: SIMD>(
+    _ vector: Vector.Type, double: Bool, block: Int, first: UnsafePointer<Float>, rowCount: Int,
+    weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+  ) where Vector.Scalar == Float {
+    let width = Vector.scalarCount
+    let g = geometry
+    var a0 = startingValue(Vector.self, block: block, bias: bias)
+    var a1 = a0
+    var b0 = double ? startingValue(Vector.self, block: block &+ width, bias: bias) : Vector()
+    var b1 = b0
+    let taps = g.kernelWidth &* inputChannels
+    let inputRowStride = g.inputWidth &* inputChannels
+    let weightRowStride = taps &* paddedOutput
+    var x0 = first
+    var x1 = first + g.strideWidth &* inputChannels
+    var w = weights + block
+    for _ in 0..<rowCount {
+      var tap = 0
+      while tap < taps {
+        let weight = w + tap &* paddedOutput
+        let low: Vector = load(weight)
+        let v0 = Vector(repeating: x0[tap])
+        let v1 = Vector(repeating: x1[tap])
+        a0 = a0.addingProduct(v0, low)
+        a1 = a1.addingProduct(v1, low)
+        if double {
+          let high: Vector = load(weight + width)
+          b0 = b0.addingProduct(v0, high)
+          b1 = b1.addingProduct(v1, high)
+        }
+        tap &+= 1
+      }
+      x0 += inputRowStride
+      x1 += inputRowStride
+      w += weightRowStride
+    }
+    store(a0, block: block, output: output)
+    store(a1, block: block, output: output + outputChannels)
+    if double {
+      store(b0, block: block &+ width, output: output)
+      store(b1, block: block &+ width, output: output + outputChannels)
+    }
+  }
+
   /// The bias of output channels `block ..< block + width` (zero past the group's channel count).
   @inline(__always)
   private func startingValue<Vector: SIMD>(
