@@ -166,3 +166,27 @@ final class ElementwiseTests: XCTestCase {
     Support.assertClose(gate, [0.952_574_13, 0.047_425_873], "known gate")
   }
 }
+
+/// The vector finiteness check agrees with `isFinite` on every value, wherever a bad value sits.
+final class FiniteCheckTests: XCTestCase {
+  func testAllFiniteFindsEveryNonFiniteValueAtEveryPosition() {
+    for count in [0, 1, 7, 8, 9, 17, 64] {
+      var values = (0..<count).map { Float($0) * 1e36 - 3e37 }  // large but finite
+      values.withUnsafeBufferPointer { XCTAssertTrue(Elementwise.allFinite($0), "count \(count)") }
+      for position in 0..<count {
+        for bad: Float in [.nan, .infinity, -.infinity, .signalingNaN] {
+          let saved = values[position]
+          values[position] = bad
+          values.withUnsafeBufferPointer {
+            XCTAssertFalse(Elementwise.allFinite($0), "\(bad) at \(position) of \(count)")
+          }
+          values[position] = saved
+        }
+      }
+    }
+    let extremes: [Float] = [
+      .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -0.0,
+    ]
+    extremes.withUnsafeBufferPointer { XCTAssertTrue(Elementwise.allFinite($0)) }
+  }
+}

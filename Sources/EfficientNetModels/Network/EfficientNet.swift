@@ -1,4 +1,5 @@
 import EfficientNetCore
+import EfficientNetKernels
 
 /// An EfficientNet: its resolved architecture and its named tensors (timm names, PyTorch layouts).
 ///
@@ -37,7 +38,7 @@ public struct EfficientNet: Sendable {
         throw ModelError.shapeMismatch(
           name: spec.name, expected: spec.shape, found: tensor.shape, source: source)
       }
-      let finite = tensor.withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } }
+      let finite = tensor.withUnsafeBufferPointer { Elementwise.allFinite($0) }
       guard finite else { throw ModelError.nonFiniteValues(name: spec.name, source: source) }
       kept[spec.name] = tensor
     }

@@ -78,7 +78,7 @@ public final class InferenceEngine {
       throw ModelError.invalidInput(
         name: "input", reason: "expected [N, H, W, \(channels)] with N, H, W ≥ 1, got shape \(input.shape)")
     }
-    let finite = input.withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } }
+    let finite = input.withUnsafeBufferPointer { Elementwise.allFinite($0) }
     guard finite else { throw ModelError.invalidInput(name: "input", reason: "holds NaN or infinite values") }
     let (batch, height, width) = (input.shape[0], input.shape[1], input.shape[2])
     if plan?.matches(
