@@ -74,7 +74,7 @@ final class FineTuningCommandTests: XCTestCase {
       let (output, tap) = (index / 9, index % 9)
       return (0..<3).reduce(Float(0)) { $0 + rgb[(output * 3 + $1) * 9 + tap] }
     }
-    XCTAssertEqual(try stem.floats(), expected)
+    XCTAssertEqual(stem.floats(), expected)
     XCTAssertEqual(
       try trained.tensor(named: "bn2.running_var").floats(),
       try pretrained.tensor(named: "bn2.running_var").floats())

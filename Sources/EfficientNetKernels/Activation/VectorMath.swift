@@ -11,21 +11,8 @@ public enum VectorMath {
     let high = SIMD8<Float>(repeating: 88.7)
     var clamped = x.replacing(with: low, where: x .< low)
     clamped.replace(with: high, where: clamped .> high)
-    let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5 · 2^23
-    let shifted = magic.addingProduct(clamped, SIMD8(repeating: 1.442_695_04))
-    let n = shifted - magic
-    // ln 2 = 0.693359375 - 2.12194440e-4 (the high part is exact in float).
-    var r = clamped.addingProduct(n, SIMD8(repeating: -0.693_359_375))
-    r = r.addingProduct(n, SIMD8(repeating: 2.121_944_4e-4))
-    let r2 = r * r
-    var p = SIMD8<Float>(repeating: 1.0 / 120).addingProduct(SIMD8(repeating: 1.0 / 720), r)
-    p = SIMD8<Float>(repeating: 1.0 / 24).addingProduct(p, r)
-    p = SIMD8<Float>(repeating: 1.0 / 6).addingProduct(p, r)
-    p = SIMD8<Float>(repeating: 0.5).addingProduct(p, r)
-    let e = (1 + r).addingProduct(r2, p)
+    let (e, whole) = reducedExp(clamped)
     // 2^n = 2^h · 2^(n-h) with h = n/2, each factor built from exponent bits and in normal range.
-    let whole =
-      unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
     let half = whole &>> 1
     let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
     let scale2 = unsafeBitCast((whole &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
@@ -48,9 +35,23 @@ public enum VectorMath {
     var t = -x
     t.replace(with: high, where: t .> high)
     t.replace(with: low, where: t .< low)
+    let (e, whole) = reducedExp(t)
+    // −126 ≤ n ≤ 128: 2^n is the biased exponent n + 127 in place (255, n = 128, is +∞).
+    return e * unsafeBitCast((whole &+ 127) &<< 23, to: SIMD8<Float>.self)
+  }
+
+  /// The shared core of ``exp(_:)`` and ``expNegated(_:)`` for an argument already clamped to the
+  /// float range: `exp(t) = 2^n · exp(r)` with `n = round(t / ln 2)` and `|r| ≤ ln 2 / 2`; `r` is
+  /// computed with ln 2 split in two (Cody–Waite) and `exp(r)` by a degree-6 polynomial (Taylor
+  /// coefficients).
+  ///
+  /// - Returns: `exp(r)` and `n` as integers; the caller scales by `2^n`.
+  @inlinable @inline(always)
+  static func reducedExp(_ t: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Int32>) {
     let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5 · 2^23
     let shifted = magic.addingProduct(t, SIMD8(repeating: 1.442_695_04))
     let n = shifted - magic
+    // ln 2 = 0.693359375 - 2.12194440e-4 (the high part is exact in float).
     var r = t.addingProduct(n, SIMD8(repeating: -0.693_359_375))
     r = r.addingProduct(n, SIMD8(repeating: 2.121_944_4e-4))
     let r2 = r * r
@@ -58,9 +59,7 @@ public enum VectorMath {
     p = SIMD8<Float>(repeating: 1.0 / 24).addingProduct(p, r)
     p = SIMD8<Float>(repeating: 1.0 / 6).addingProduct(p, r)
     p = SIMD8<Float>(repeating: 0.5).addingProduct(p, r)
-    let e = (1 + r).addingProduct(r2, p)
-    // −126 ≤ n ≤ 128: 2^n is the biased exponent n + 127 in place (255, n = 128, is +∞).
     let whole = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-    return e * unsafeBitCast((whole &+ 127) &<< 23, to: SIMD8<Float>.self)
+    return ((1 + r).addingProduct(r2, p), whole)
   }
 }
