@@ -1,5 +1,38 @@
+import ArgumentParser
 import EfficientNetTraining
 import Foundation
+
+/// The data options `train` and `search` share: the training data and how validation is chosen.
+struct DataOptions: ParsableArguments {
+  @Option(name: .long, help: "Training data: an image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz.")
+  var data: String
+
+  @Option(name: .long, help: "Validation data (same formats); otherwise --val-split of the training data.")
+  var valData: String?
+
+  @Option(
+    name: .long, help: "Fraction of the training data held out for validation when --val-data is absent.")
+  var valSplit: Double = 0.1
+
+  @Option(name: .long, help: "Use only this many training samples (the first of a seeded permutation).")
+  var trainCount: Int?
+
+  @Option(
+    name: .long, help: "With --train-count: this many validation samples (the last of the same permutation).")
+  var valCount: Int?
+
+  func validate() throws {
+    if !(0..<1).contains(valSplit) { throw ValidationError("--val-split must be in [0, 1), got \(valSplit)") }
+    if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
+  }
+
+  /// The training and validation samples of `dataset` (opened from `--data`).
+  func selection(of dataset: any LabeledDataset, seed: UInt64) throws -> DataSelection {
+    try DataSelection.split(
+      dataset, validationPath: valData, validationFraction: valSplit, trainCount: trainCount,
+      validationCount: valCount, seed: seed)
+  }
+}
 
 /// Which samples train and which validate, from the dataset options shared by `train` and `search`.
 struct DataSelection {

@@ -13,21 +13,7 @@ struct SearchCommand: ParsableCommand {
       Enumerates every (alpha, beta, gamma) on a grid from 1 whose FLOPs factor alpha*beta^2*gamma^2 lies within --tolerance of --target (the paper: 2), builds each phi = 1 model from the baseline (depth x alpha, width x beta, resolution x gamma), trains it with the same recipe and seed, and records validation top-1, MACs (and their measured ratio to the baseline), parameters and training time. Results go to OUTPUT/results.jsonl as each candidate finishes, the plot to OUTPUT/search.svg. Ctrl-C stops after a checkpoint; running the same command again skips finished candidates and resumes the interrupted one. --compare-single adds the paper's control: depth-only, width-only and resolution-only scaling at the same FLOPs factor.
       """)
 
-  @Option(name: .long, help: "Training data: an image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz.")
-  var data: String
-
-  @Option(name: .long, help: "Validation data; otherwise --val-split of the training data.")
-  var valData: String?
-
-  @Option(name: .long, help: "Fraction held out for validation when --val-data is absent.")
-  var valSplit: Double = 0.1
-
-  @Option(name: .long, help: "Use only this many training samples (the first of a seeded permutation).")
-  var trainCount: Int?
-
-  @Option(
-    name: .long, help: "With --train-count: this many validation samples (the last of the permutation).")
-  var valCount: Int?
+  @OptionGroup var dataOptions: DataOptions
 
   @Option(name: .long, help: "Baseline model name (its blocks, stem/head rules and activation).")
   var baseline: String = "efficientnet_b0"
@@ -101,7 +87,6 @@ struct SearchCommand: ParsableCommand {
   var output: String = "search"
 
   func validate() throws {
-    if !(0..<1).contains(valSplit) { throw ValidationError("--val-split must be in [0, 1), got \(valSplit)") }
     if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
     if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
     guard OptimizerKind(rawValue: optimizer) != nil else {
@@ -113,7 +98,6 @@ struct SearchCommand: ParsableCommand {
       throw ValidationError("--base-resolution must be at least 8")
     }
     if inputChannels != 1 && inputChannels != 3 { throw ValidationError("--input-channels must be 1 or 3") }
-    if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
     if let drop, !(0..<1).contains(drop) { throw ValidationError("--drop must be in [0, 1), got \(drop)") }
     if let dropPath, !(0..<1).contains(dropPath) {
       throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)")
@@ -128,10 +112,8 @@ struct SearchCommand: ParsableCommand {
         "no grid point with step \(gridStep) has alpha*beta^2*gamma^2 within \(tolerance) of \(target); "
           + "raise --tolerance or lower --grid-step")
     }
-    let training = try DatasetOpening.open(data)
-    let split = try DataSelection.split(
-      training, validationPath: valData, validationFraction: valSplit, trainCount: trainCount,
-      validationCount: valCount, seed: seed)
+    let training = try DatasetOpening.open(dataOptions.data)
+    let split = try dataOptions.selection(of: training, seed: seed)
     var base = try ModelRegistry.configuration(named: baseline)
     if let blocks {
       base.blocks = try BlockArguments.parseTable(blocks)
@@ -153,9 +135,9 @@ struct SearchCommand: ParsableCommand {
     settings.workers = workers
     try settings.validate()
     let description: [String: String] = [
-      "data": data, "val_data": valData ?? "", "val_split": "\(valSplit)",
-      "train_count": "\(trainCount ?? -1)",
-      "val_count": "\(valCount ?? -1)", "baseline": baseline, "blocks": blocks ?? "",
+      "data": dataOptions.data, "val_data": dataOptions.valData ?? "", "val_split": "\(dataOptions.valSplit)",
+      "train_count": "\(dataOptions.trainCount ?? -1)",
+      "val_count": "\(dataOptions.valCount ?? -1)", "baseline": baseline, "blocks": blocks ?? "",
       "base_width": "\(baseWidth)",
       "base_depth": "\(baseDepth)", "base_resolution": "\(base.resolution)", "grid_step": "\(gridStep)",
       "target": "\(target)", "tolerance": "\(tolerance)", "compare_single": "\(compareSingle)",

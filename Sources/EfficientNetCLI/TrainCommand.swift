@@ -17,22 +17,7 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .long, help: "Model name or alias.")
   var model: String = "efficientnet_lite0"
 
-  @Option(name: .long, help: "Training data: an image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz.")
-  var data: String
-
-  @Option(name: .long, help: "Validation data (same formats); otherwise --val-split of the training data.")
-  var valData: String?
-
-  @Option(
-    name: .long, help: "Fraction of the training data held out for validation when --val-data is absent.")
-  var valSplit: Double = 0.1
-
-  @Option(name: .long, help: "Use only this many training samples (the first of a seeded permutation).")
-  var trainCount: Int?
-
-  @Option(
-    name: .long, help: "With --train-count: this many validation samples (the last of the same permutation).")
-  var valCount: Int?
+  @OptionGroup var dataOptions: DataOptions
 
   @Option(name: .long, help: "Passes over the training data.")
   var epochs: Int = 10
@@ -159,7 +144,6 @@ struct TrainCommand: ParsableCommand {
   private var directory: String { output ?? resume ?? "" }
 
   func validate() throws {
-    if !(0..<1).contains(valSplit) { throw ValidationError("--val-split must be in [0, 1), got \(valSplit)") }
     guard OptimizerKind(rawValue: optimizer) != nil else {
       throw ValidationError("--optimizer must be sgd, rmsprop or adamw, got '\(optimizer)'")
     }
@@ -180,7 +164,6 @@ struct TrainCommand: ParsableCommand {
     if noAugmentation && scale != nil {
       throw ValidationError("--scale has no effect with --no-augmentation (which turns the crop off)")
     }
-    if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
     if output == nil && resume == nil { throw ValidationError("give --output DIR (or --resume DIR)") }
     if let output, let resume, output != resume {
       throw ValidationError("--output \(output) and --resume \(resume) name different folders")
@@ -200,7 +183,7 @@ struct TrainCommand: ParsableCommand {
     }
     if let folds {
       if folds < 2 { throw ValidationError("--folds must be at least 2, got \(folds)") }
-      if valData != nil || trainCount != nil || resume != nil {
+      if dataOptions.valData != nil || dataOptions.trainCount != nil || resume != nil {
         throw ValidationError("--folds splits --data itself: drop --val-data, --train-count and --resume")
       }
     }
@@ -240,14 +223,12 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     let settings = try makeSettings()
-    let training = try DatasetOpening.open(data)
+    let training = try DatasetOpening.open(dataOptions.data)
     if let folds {
       try crossValidate(settings: settings, training: training, folds: folds)
       return
     }
-    let split = try DataSelection.split(
-      training, validationPath: valData, validationFraction: valSplit, trainCount: trainCount,
-      validationCount: valCount, seed: seed)
+    let split = try dataOptions.selection(of: training, seed: seed)
     _ = try train(
       settings: settings, training: training, trainingIndices: split.training,
       validationSet: split.validationSet, validationIndices: split.validation, directory: directory,
@@ -257,7 +238,7 @@ struct TrainCommand: ParsableCommand {
   /// Runs stratified K-fold cross-validation on `--data` and reports per-fold and mean ROC AUC.
   func crossValidate(settings: TrainingSettings, training: any LabeledDataset, folds: Int) throws {
     guard folds <= training.count else {
-      throw CommandError("--folds \(folds): \(data) has only \(training.count) samples")
+      throw CommandError("--folds \(folds): \(dataOptions.data) has only \(training.count) samples")
     }
     let labels = (0..<training.count).map { training.label(at: $0) }
     let splits = CrossValidation.stratifiedFolds(labels: labels, folds: folds, seed: seed)

@@ -28,7 +28,7 @@ enum CLITool {
     // Standard error goes to a file, so a chatty tool can never block on a full pipe.
     let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent(
       "cli-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errorFile) }
     let output = Pipe()
     process.standardOutput = output
