@@ -294,22 +294,14 @@ struct TrainCommand: ParsableCommand {
       resolution: side, outputChannels: configuration.inputChannels,
       cropFraction: noAugmentation ? 1 : preprocessing.cropFraction,
       mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
-    let trainLoader = DataLoader(
-      dataset: training, indices: trainingIndices, batchSize: batchSize, shuffle: true, dropLast: false,
-      augmentation: trainingAugmentation, seed: seed, workers: workers)
-    let validationLoader: DataLoader?
-    if let validationSet {
-      validationLoader = DataLoader(
-        dataset: validationSet, batchSize: batchSize, shuffle: false, augmentation: evaluation, seed: seed)
-    } else if !validationIndices.isEmpty {
-      validationLoader = DataLoader(
-        dataset: training, indices: validationIndices, batchSize: batchSize, shuffle: false,
-        augmentation: evaluation, seed: seed)
-    } else {
-      validationLoader = nil
-    }
+    let loaders = RunLoaders(
+      dataset: training, trainingIndices: trainingIndices, validationIndices: validationIndices,
+      validationSet: validationSet, training: trainingAugmentation, evaluation: evaluation,
+      batchSize: batchSize,
+      seed: seed, workers: workers)
+    let validationLoader = loaders.validation
     let trainer = try Trainer(
-      model: network, settings: settings, trainingData: trainLoader, validationData: validationLoader,
+      model: network, settings: settings, trainingData: loaders.training, validationData: validationLoader,
       directory: URL(fileURLWithPath: directory), resume: resuming)
     var note =
       "\(configuration.name): \(trainingIndices.count) training and \(validationLoader.map { $0.indices.count } ?? 0) "
@@ -325,7 +317,7 @@ struct TrainCommand: ParsableCommand {
     FileHandle.standardError.write(Data((note + "\n").utf8))
     Interruption.install()
     defer { Interruption.uninstall() }
-    let bar = ProgressBar(total: trainLoader.batchCount, label: "epoch", enabled: true)
+    let bar = ProgressBar(total: loaders.training.batchCount, label: "epoch", enabled: true)
     var reportedMemory = false
     let outcome = try trainer.run(
       progress: { progress in

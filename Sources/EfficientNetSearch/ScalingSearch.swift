@@ -168,20 +168,13 @@ public final class ScalingSearch {
       cropFraction: setup.augment ? preprocessing.cropFraction : 1, mean: preprocessing.mean,
       standardDeviation: preprocessing.standardDeviation)
     let settings = setup.settings
-    let trainLoader = DataLoader(
-      dataset: setup.dataset, indices: setup.trainingIndices, batchSize: settings.batchSize, shuffle: true,
-      dropLast: false, augmentation: training, seed: settings.seed, workers: settings.workers)
-    let validationLoader =
-      setup.validationDataset.map {
-        DataLoader(
-          dataset: $0, batchSize: settings.batchSize, shuffle: false, augmentation: evaluation, seed: 0)
-      }
-      ?? DataLoader(
-        dataset: setup.dataset, indices: setup.validationIndices, batchSize: settings.batchSize,
-        shuffle: false,
-        augmentation: evaluation, seed: 0)
+    let loaders = RunLoaders(
+      dataset: setup.dataset, trainingIndices: setup.trainingIndices,
+      validationIndices: setup.validationIndices,
+      validationSet: setup.validationDataset, training: training, evaluation: evaluation,
+      batchSize: settings.batchSize, seed: settings.seed, workers: settings.workers)
     let trainer = try Trainer(
-      model: model, settings: settings, trainingData: trainLoader, validationData: validationLoader,
+      model: model, settings: settings, trainingData: loaders.training, validationData: loaders.validation,
       directory: directory, resume: true)
     guard try trainer.run(progress: progress) == .completed else { return nil }
     let lines = try String(contentsOf: trainer.metricsURL, encoding: .utf8).split(separator: "\n")
