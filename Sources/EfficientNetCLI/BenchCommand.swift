@@ -52,8 +52,14 @@ struct BenchCommand: ParsableCommand {
   @Flag(name: .long, help: "Print one JSON object instead of text.")
   var json = false
 
+  /// Profiled passes whose per-layer median the inference profile reports.
+  static let profilePasses = 15
+
   @Flag(
-    name: .long, help: "Also break one pass down by operation kind and layer (text, on stderr with --json).")
+    name: .long,
+    help:
+      "Also break a pass down by operation kind and layer, each time the median of 15 passes (text, on stderr with --json)."
+  )
   var profile = false
 
   @Option(name: .long, help: "Time at least this many iterations.")
@@ -113,8 +119,11 @@ struct BenchCommand: ParsableCommand {
       let times = try timing.run { _ in _ = try engine.evaluate(images) }
       result = BenchResult(times: times)
       result.floatingPointOperations = 2 * Double(forwardMultiplyAccumulates)
-      if profile, let layers = try engine.evaluate(images, profiling: true).profile {
-        profileText = ProfileReport.text(layers)
+      if profile {
+        let passes = try (0..<BenchCommand.profilePasses).compactMap { _ in
+          try engine.evaluate(images, profiling: true).profile
+        }
+        if let layers = LayerProfile.median(of: passes) { profileText = ProfileReport.text(layers) }
       }
     }
     result.peakResidentBytes = peakResidentBytes()

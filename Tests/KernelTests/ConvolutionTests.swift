@@ -114,12 +114,8 @@ final class ConvolutionTests: XCTestCase {
       for stride in [1, 2] {
         for (index, (height, width)) in sizes.enumerated() {
           let tensorFlow = (index + kernel) % 2 == 0
-          let geometry =
-            tensorFlow
-            ? ConvolutionGeometry.tensorFlowSame(
-              inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
-            : ConvolutionGeometry.symmetric(
-              inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
+          let geometry = Support.geometry(
+            height: height, width: width, kernel: kernel, stride: stride, tensorFlow: tensorFlow)
           let (inputChannels, outputChannels, groups) = channelSets[
             (index * 3 + kernel + stride) % channelSets.count]
           seed &+= 3
@@ -224,6 +220,17 @@ final class ConvolutionTests: XCTestCase {
 
 /// Deterministic random data and closeness checks for comparing fast kernels with their twins.
 enum ConvolutionTestSupport {
+  /// "Same" padding the TensorFlow way (extra padding bottom/right) or PyTorch's symmetric `k / 2`.
+  static func geometry(
+    height: Int, width: Int, kernel: Int, stride: Int, tensorFlow: Bool
+  ) -> ConvolutionGeometry {
+    tensorFlow
+      ? ConvolutionGeometry.tensorFlowSame(
+        inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
+      : ConvolutionGeometry.symmetric(
+        inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
+  }
+
   /// SplitMix64: a small, fast, seedable generator so failures reproduce.
   struct Generator: RandomNumberGenerator {
     var state: UInt64

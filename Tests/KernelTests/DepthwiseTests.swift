@@ -65,12 +65,8 @@ final class DepthwiseTests: XCTestCase {
       for stride in [1, 2] {
         for (sizeIndex, (height, width)) in sizes.enumerated() {
           for tensorFlow in [false, true] {
-            let geometry =
-              tensorFlow
-              ? ConvolutionGeometry.tensorFlowSame(
-                inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
-              : ConvolutionGeometry.symmetric(
-                inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
+            let geometry = Support.geometry(
+              height: height, width: width, kernel: kernel, stride: stride, tensorFlow: tensorFlow)
             // Every channel count meets every specialized shape; batch, threads, bias and activation
             // rotate so that each combination also appears.
             let channels = channelCounts[(sizeIndex + (tensorFlow ? 3 : 0) + kernel) % channelCounts.count]
@@ -136,6 +132,46 @@ final class DepthwiseTests: XCTestCase {
       check(
         batch: 2, channels: channels, geometry: geometry, activation: .silu, useBias: true,
         threads: 1 + index % 2, seed: UInt64(300 + index))
+    }
+  }
+
+  func testSmallMapsThroughTheZeroPaddedSliceKernelMatchReference() {
+    // Small maps with channels in multiples of 8 take the padded-slice kernel: B0/Lite0's last
+    // stages (7x7 and 14x14, up to 1152 channels), a 24-channel slice tail of 8, TensorFlow's
+    // asymmetric padding, stride 2 down to four columns, and the 20- and 40-column limits.
+    let cases: [(Int, Int, Int, Int, Int, Bool)] = [
+      // (height, width, kernel, stride, channels, TensorFlow padding)
+      (7, 7, 5, 1, 1152, false), (7, 7, 3, 1, 1152, false), (14, 14, 5, 1, 40, false),
+      (14, 14, 5, 2, 24, true), (8, 8, 3, 2, 8, false), (9, 11, 3, 2, 56, true), (16, 16, 3, 1, 16, false),
+      (4, 4, 5, 1, 32, true), (6, 31, 5, 2, 24, false), (5, 20, 3, 1, 16, false), (9, 40, 5, 1, 8, true),
+    ]
+    for (index, (height, width, kernel, stride, channels, tensorFlow)) in cases.enumerated() {
+      let geometry = Support.geometry(
+        height: height, width: width, kernel: kernel, stride: stride, tensorFlow: tensorFlow)
+      XCTAssertTrue(
+        DepthwiseConvolution.usesPaddedSlices(geometry: geometry, channels: channels),
+        "\(geometry) C=\(channels)")
+      for threads in [1, 2] {
+        check(
+          batch: index % 2 == 0 ? 1 : 3, channels: channels, geometry: geometry,
+          activation: Activation.allCases[index % Activation.allCases.count], useBias: index % 4 != 3,
+          threads: threads, seed: UInt64(900 + index))
+      }
+    }
+  }
+
+  func testWideMapsOddChannelsAndOtherKernelsStayOnTheRowKernel() {
+    let rowKernelShapes: [(Int, Int, Int, Int)] = [
+      // (width, kernel, stride, channels)
+      (21, 3, 1, 16), (42, 3, 2, 16), (41, 5, 1, 16), (42, 5, 2, 16), (7, 5, 1, 12), (7, 7, 1, 16),
+      (3, 3, 1, 16),
+    ]
+    for (width, kernel, stride, channels) in rowKernelShapes {
+      let geometry = ConvolutionGeometry.symmetric(
+        inputHeight: 5, inputWidth: width, kernelSize: kernel, stride: stride)
+      XCTAssertFalse(
+        DepthwiseConvolution.usesPaddedSlices(geometry: geometry, channels: channels),
+        "\(geometry) C=\(channels)")
     }
   }
 

@@ -91,12 +91,8 @@ final class ExpandedDepthwiseTests: XCTestCase {
     for (height, width) in [(1, 1), (7, 5), (13, 11), (30, 17)] {
       for (kernel, stride) in [(3, 1), (3, 2), (5, 1), (5, 2)] {
         for tensorFlow in [false, true] {
-          let g =
-            tensorFlow
-            ? ConvolutionGeometry.tensorFlowSame(
-              inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
-            : ConvolutionGeometry.symmetric(
-              inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
+          let g = Support.geometry(
+            height: height, width: width, kernel: kernel, stride: stride, tensorFlow: tensorFlow)
           for (batch, threads) in [(1, 1), (1, 2), (3, 2)] {
             check(batch: batch, inputChannels: 5, channels: 24, geometry: g, threads: threads, seed: seed)
             seed &+= 5

@@ -77,6 +77,13 @@ public enum DepthwiseConvolution {
       let outputBase = output.baseAddress
     else { return }
 
+    if DepthwiseSlices.handles(geometry: g, channels: channels) {
+      let slices = DepthwiseSlices(
+        input: inputBase, weights: weightBase, bias: bias?.baseAddress, output: outputBase,
+        channels: channels, geometry: g, activation: activation)
+      convolveSlices(slices, batch: batch, channelSums: channelSums, pool: pool)
+      return
+    }
     // Tasks never span two images, so each task's channel sums belong to one image. Enough row
     // blocks per image that the task count is a multiple of the thread count.
     let threads = pool.threadCount
@@ -104,6 +111,35 @@ public enum DepthwiseConvolution {
       if let channelSums, let sumsBase {
         reducePartialSums(
           sumsBase, batch: batch, blocksPerImage: blocksPerImage, channels: channels, into: channelSums)
+      }
+    }
+  }
+
+  /// Whether ``convolve(input:batch:channels:geometry:weights:bias:activation:output:channelSums:pool:)``
+  /// takes this shape through the small-map kernel that pads channel slices with zero columns
+  /// (channels in multiples of 8, 3×3 or 5×5 with stride 1 or 2 across, 4 to 20 output columns, or
+  /// up to 40 for 5×5 stride 1).
+  public static func usesPaddedSlices(geometry: ConvolutionGeometry, channels: Int) -> Bool {
+    DepthwiseSlices.handles(geometry: geometry, channels: channels)
+  }
+
+  /// Runs the small-map slice kernel: each task takes a contiguous run of one image's channel slices,
+  /// with enough runs per image that the task count is a multiple of the thread count.
+  private static func convolveSlices(
+    _ slices: DepthwiseSlices, batch: Int, channelSums: UnsafeMutablePointer<Float>?, pool: ComputePool
+  ) {
+    let sliceCount = DepthwiseSlices.sliceCount(channels: slices.channels)
+    let runsPerImage = rowBlocksPerImage(batch: batch, outputHeight: sliceCount, threads: pool.threadCount)
+    let taskCount = batch * runsPerImage
+    let scratchFloats = DepthwiseSlices.scratchFloats(geometry: slices.geometry)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: taskCount * scratchFloats) { scratch in
+      guard let scratchBase = scratch.baseAddress else { return }
+      pool.parallelFor(taskCount) { task in
+        let image = task / runsPerImage
+        let run = task % runsPerImage
+        slices.compute(
+          image: image, slices: (run * sliceCount / runsPerImage)..<((run + 1) * sliceCount / runsPerImage),
+          scratch: scratchBase + task * scratchFloats, sums: channelSums.map { $0 + image * slices.channels })
       }
     }
   }

@@ -196,33 +196,47 @@ struct DepthwiseRows {
     outputRow: UnsafeMutablePointer<Float>
   ) where Vector.Scalar == Float {
     let c = channels
+    var start = Vector()
+    if let bias { start = LaneAccess.load(bias + channel) }
+    let sums = Self.fourColumns(
+      shape, start: start,
+      input: window.firstRow + ((column &* Shape.strideWidth &- geometry.padLeft) &* c &+ channel),
+      pixelStride: c, rowStride: geometry.inputWidth &* c, weights: window.weights + channel, tapStride: c,
+      rowCount: window.rowCount)
+    let out = outputRow + (column &* c &+ channel)
+    LaneAccess.storeFour(sums, out, stride: c)
+  }
+
+  /// The bias-started sums of four consecutive output columns for one channel block, every tap in
+  /// bounds: `input` points at the first column's first tap, consecutive input pixels are
+  /// `pixelStride` floats apart and rows `rowStride`; weights are `[rowCount, KW]` taps `tapStride`
+  /// floats apart. Kernel rows outer, kernel columns inner, one fused multiply-add per tap.
+  @inline(__always)
+  static func fourColumns<Shape: DepthwiseColumnShape, Vector: SIMD>(
+    _ shape: Shape.Type, start: Vector, input: UnsafePointer<Float>, pixelStride: Int, rowStride: Int,
+    weights: UnsafePointer<Float>, tapStride: Int, rowCount: Int
+  ) -> (Vector, Vector, Vector, Vector) where Vector.Scalar == Float {
     let stride = Shape.strideWidth
     let kernelWidth = Shape.kernelWidth
-    let rowStride = geometry.inputWidth &* c
-    let weightRowStride = kernelWidth &* c
-    var start = Vector()
-    if let bias { start = load(bias + channel) }
+    let p = pixelStride
     var (a0, a1, a2, a3) = (start, start, start, start)
-    var row = window.firstRow + ((column &* stride &- geometry.padLeft) &* c &+ channel)
-    var tap = window.weights + channel
-    var remaining = window.rowCount
+    var row = input
+    var tap = weights
+    var remaining = rowCount
     while remaining > 0 {
       for kx in 0..<kernelWidth {
-        let w: Vector = load(tap + kx &* c)
-        a0 = a0.addingProduct(load(row + kx &* c), w)
-        a1 = a1.addingProduct(load(row + (stride &+ kx) &* c), w)
-        a2 = a2.addingProduct(load(row + (2 &* stride &+ kx) &* c), w)
-        a3 = a3.addingProduct(load(row + (3 &* stride &+ kx) &* c), w)
+        let w: Vector = UnsafeRawPointer(tap + kx &* tapStride).loadUnaligned(as: Vector.self)
+        let x = UnsafeRawPointer(row + kx &* p)
+        a0 = a0.addingProduct(x.loadUnaligned(as: Vector.self), w)
+        a1 = a1.addingProduct(x.loadUnaligned(fromByteOffset: 4 &* stride &* p, as: Vector.self), w)
+        a2 = a2.addingProduct(x.loadUnaligned(fromByteOffset: 8 &* stride &* p, as: Vector.self), w)
+        a3 = a3.addingProduct(x.loadUnaligned(fromByteOffset: 12 &* stride &* p, as: Vector.self), w)
       }
       row += rowStride
-      tap += weightRowStride
+      tap += kernelWidth &* tapStride
       remaining &-= 1
     }
-    let out = outputRow + (column &* c &+ channel)
-    store(a0, out)
-    store(a1, out + c)
-    store(a2, out + 2 &* c)
-    store(a3, out + 3 &* c)
+    return (a0, a1, a2, a3)
   }
 
   /// One output column, one channel block, with the kernel columns clipped to the input. Works for
@@ -236,7 +250,7 @@ struct DepthwiseRows {
     let taps = clippedTaps(column: column)
     var even = Vector()
     var odd = Vector()
-    if let bias { even = load(bias + channel) }
+    if let bias { even = LaneAccess.load(bias + channel) }
     if taps.count > 0 {
       let rowStride = geometry.inputWidth &* c
       let weightRowStride = geometry.kernelWidth &* c
@@ -247,8 +261,9 @@ struct DepthwiseRows {
         var kx = 0
         while kx < taps.count {
           let offset = kx &* c
-          even = even.addingProduct(load(row + offset), load(tap + offset))
-          odd = odd.addingProduct(load(row + (rowStride &+ offset)), load(tap + (weightRowStride &+ offset)))
+          even = even.addingProduct(LaneAccess.load(row + offset), LaneAccess.load(tap + offset))
+          odd = odd.addingProduct(
+            LaneAccess.load(row + (rowStride &+ offset)), LaneAccess.load(tap + (weightRowStride &+ offset)))
           kx &+= 1
         }
         row += 2 &* rowStride
@@ -258,12 +273,12 @@ struct DepthwiseRows {
       if remaining == 1 {
         var kx = 0
         while kx < taps.count {
-          even = even.addingProduct(load(row + kx &* c), load(tap + kx &* c))
+          even = even.addingProduct(LaneAccess.load(row + kx &* c), LaneAccess.load(tap + kx &* c))
           kx &+= 1
         }
       }
     }
-    store(even + odd, outputRow + (column &* c &+ channel))
+    LaneAccess.store(even + odd, outputRow + (column &* c &+ channel))
   }
 
   /// `pixel` for a single channel (the tail past the last multiple of 8).
@@ -294,16 +309,5 @@ struct DepthwiseRows {
     let first = max(0, -left)
     let count = max(0, min(geometry.kernelWidth, geometry.inputWidth - left) - first)
     return (first, count, left + first)
-  }
-
-  @inline(__always)
-  private func load<Vector: SIMD>(_ pointer: UnsafePointer<Float>) -> Vector where Vector.Scalar == Float {
-    UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
-  }
-
-  @inline(__always)
-  private func store<Vector: SIMD>(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>)
-  where Vector.Scalar == Float {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
   }
 }

@@ -17,4 +17,28 @@ enum LaneAccess {
   static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
   }
+
+  /// Loads a whole vector of any width from `pointer` (no alignment needed).
+  @inline(__always)
+  static func load<Vector: SIMD>(_ pointer: UnsafePointer<Float>) -> Vector where Vector.Scalar == Float {
+    UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+  }
+
+  /// Stores a whole vector of any width into `pointer`.
+  @inline(__always)
+  static func store<Vector: SIMD>(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>)
+  where Vector.Scalar == Float {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
+  }
+
+  /// Stores four vectors `stride` floats apart, starting at `pointer`.
+  @inline(__always)
+  static func storeFour<Vector: SIMD>(
+    _ values: (Vector, Vector, Vector, Vector), _ pointer: UnsafeMutablePointer<Float>, stride: Int
+  ) where Vector.Scalar == Float {
+    store(values.0, pointer)
+    store(values.1, pointer + stride)
+    store(values.2, pointer + 2 &* stride)
+    store(values.3, pointer + 3 &* stride)
+  }
 }

@@ -78,13 +78,17 @@ extension InferenceEngine {
       width = outputWidth
       // 3. Squeeze-and-excitation gate from the channel means.
       if let squeeze = compiled.squeeze {
-        SqueezeExcitation.gate(
-          pooled: plan.channelSums.read(batch * channels), batch: batch, channels: channels,
-          reducedChannels: squeeze.reducedChannels, reduceWeights: squeeze.reduceWeights.all,
-          reduceBias: squeeze.reduceBias.all, activation: activation,
-          expandWeights: squeeze.expandWeights.all,
-          expandBias: squeeze.expandBias.all, inputScale: 1 / Float(pixels),
-          gate: plan.gate.write(batch * channels), pool: pool)
+        timer.measure(
+          name + ".se", "squeeze-excitation", macs: 2 * batch * channels * squeeze.reducedChannels
+        ) {
+          SqueezeExcitation.gate(
+            pooled: plan.channelSums.read(batch * channels), batch: batch, channels: channels,
+            reducedChannels: squeeze.reducedChannels, reduceWeights: squeeze.reduceWeights.all,
+            reduceBias: squeeze.reduceBias.all, activation: activation,
+            expandWeights: squeeze.expandWeights.all,
+            expandBias: squeeze.expandBias.all, inputScale: 1 / Float(pixels),
+            gate: plan.gate.write(batch * channels), pool: pool)
+        }
       }
       // 4. 1×1 projection with the gate fused into its input and the residual into its epilogue.
       let outputs = block.outputChannels
@@ -112,22 +116,28 @@ extension InferenceEngine {
     }
     // Head: 1×1 convolution + activation, global average pool, classifier.
     let pixels = height * width
-    GEMM.multiply(
-      rows: batch * pixels, input: current.pointer, inputRowStride: head.inputCount, inputScale: nil,
-      weights: head.weights, bias: head.bias.pointer, activation: activation, residual: nil,
-      residualRowStride: 0,
-      output: plan.expanded.pointer, outputRowStride: head.outputCount, pool: pool)
-    Pooling.globalAveragePool(
-      input: plan.expanded.read(batch * pixels * head.outputCount), batch: batch, pixels: pixels,
-      channels: head.outputCount, output: plan.pooled.write(batch * head.outputCount), pool: pool)
+    timer.measure("conv_head", "pointwise head", macs: batch * pixels * head.inputCount * head.outputCount) {
+      GEMM.multiply(
+        rows: batch * pixels, input: current.pointer, inputRowStride: head.inputCount, inputScale: nil,
+        weights: head.weights, bias: head.bias.pointer, activation: activation, residual: nil,
+        residualRowStride: 0,
+        output: plan.expanded.pointer, outputRowStride: head.outputCount, pool: pool)
+    }
+    timer.measure("global_pool", "global average pool", macs: 0) {
+      Pooling.globalAveragePool(
+        input: plan.expanded.read(batch * pixels * head.outputCount), batch: batch, pixels: pixels,
+        channels: head.outputCount, output: plan.pooled.write(batch * head.outputCount), pool: pool)
+    }
     let pooled = copyOut(plan.pooled.read(batch * head.outputCount), shape: [batch, head.outputCount])
     var logits: Tensor?
     if let classifier {
-      GEMM.multiply(
-        rows: batch, input: plan.pooled.pointer, inputRowStride: head.outputCount, inputScale: nil,
-        weights: classifier.weights, bias: classifier.bias.pointer, activation: .identity, residual: nil,
-        residualRowStride: 0, output: plan.logits.pointer, outputRowStride: classifier.outputCount, pool: pool
-      )
+      timer.measure("classifier", "classifier", macs: batch * head.outputCount * classifier.outputCount) {
+        GEMM.multiply(
+          rows: batch, input: plan.pooled.pointer, inputRowStride: head.outputCount, inputScale: nil,
+          weights: classifier.weights, bias: classifier.bias.pointer, activation: .identity, residual: nil,
+          residualRowStride: 0, output: plan.logits.pointer, outputRowStride: classifier.outputCount,
+          pool: pool)
+      }
       logits = copyOut(
         plan.logits.read(batch * classifier.outputCount), shape: [batch, classifier.outputCount])
     }

@@ -25,6 +25,25 @@ public struct LayerProfile: Sendable {
   /// Total seconds of all entries.
   public var totalSeconds: Double { entries.reduce(0) { $0 + $1.seconds } }
 
+  /// How many passes each entry's time is the median of.
+  public var passes = 1
+
+  /// The entry-by-entry median of several passes over the same layers (one pass alone is at the
+  /// mercy of a single interruption). Profiles whose layers differ from the first one's are skipped.
+  public static func median(of profiles: [LayerProfile]) -> LayerProfile? {
+    guard let first = profiles.first else { return nil }
+    let matching = profiles.filter { $0.entries.map(\.layer) == first.entries.map(\.layer) }
+    var result = first
+    result.passes = matching.count
+    for index in result.entries.indices {
+      let times = matching.map { $0.entries[index].seconds }.sorted()
+      let middle = times.count / 2
+      result.entries[index].seconds =
+        times.count % 2 == 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2
+    }
+    return result
+  }
+
   /// Entries summed by kind, slowest first.
   public var byKind: [Entry] {
     var totals: [String: Entry] = [:]
