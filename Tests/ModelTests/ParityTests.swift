@@ -15,7 +15,8 @@ final class ParityTests: XCTestCase {
     let engine = InferenceEngine(model: model)
     let input = try Fixtures.tensor(io, "input").nchwToNHWC()
     var firstLogits: Tensor?
-    // The default plan, every expansion fused with its depthwise convolution, and none fused.
+    // The default plan, every expansion fused with its depthwise convolution (but those of the
+    // small-map kernel), and none fused.
     for threshold in [engine.fusionMinimumBytes, 0, Int.max] {
       engine.fusionMinimumBytes = threshold
       let output = try engine.evaluate(input, collectFeatures: true)

@@ -117,8 +117,8 @@ public enum DepthwiseConvolution {
 
   /// Whether ``convolve(input:batch:channels:geometry:weights:bias:activation:output:channelSums:pool:)``
   /// takes this shape through the small-map kernel that pads channel slices with zero columns
-  /// (channels in multiples of 8, 3×3 or 5×5 with stride 1 or 2 across, 4 to 20 output columns, or
-  /// up to 40 for 5×5 stride 1).
+  /// (channels in multiples of 8, 3×3 or 5×5 with stride 1 or 2 across, at least 4 output columns
+  /// and at most 40 for 5×5 stride 1, 20 for 3×3 stride 1, 14 for stride 2).
   public static func usesPaddedSlices(geometry: ConvolutionGeometry, channels: Int) -> Bool {
     DepthwiseSlices.handles(geometry: geometry, channels: channels)
   }

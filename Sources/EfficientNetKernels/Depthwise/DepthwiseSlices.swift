@@ -23,14 +23,15 @@ struct DepthwiseSlices {
 
   /// Whether the slice kernel takes this shape: channels in multiples of 8, a kernel width and stride
   /// with an unrolled block, at least four output columns, and few enough that it beats the row
-  /// kernel. Measured on Zen 4 with B0–B3 shapes: up to 20 output columns it is 5–50% faster (most
-  /// on 7×7 maps); 5×5 stride 1 stays 20–30% faster up to 40 columns; wider 3×3 maps are 10–40%
-  /// slower, the copy costing more than the clipped border columns save.
+  /// kernel. Measured on Zen 4 with B0–B3 shapes: 5×5 stride 1 is 20–50% faster up to 40 output
+  /// columns (most on 7×7 maps), 3×3 stride 1 5–40% up to 20; stride 2 gains up to 14 columns and
+  /// loses 10–40% on wider maps, where the copy costs more than the clipped border columns save.
   static func handles(geometry g: ConvolutionGeometry, channels: Int) -> Bool {
     guard channels >= 8, channels % 8 == 0, g.outputWidth >= 4 else { return false }
     switch (g.kernelWidth, g.strideWidth) {
     case (5, 1): return g.outputWidth <= 40
-    case (3, 1), (3, 2), (5, 2): return g.outputWidth <= 20
+    case (3, 1): return g.outputWidth <= 20
+    case (3, 2), (5, 2): return g.outputWidth <= 14
     default: return false
     }
   }

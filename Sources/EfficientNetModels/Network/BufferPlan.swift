@@ -53,7 +53,9 @@ struct BufferPlan {
       let g = geometry(h, w, kernel: block.kernelSize, stride: block.stride)
       geometries.append(g)
       let expandedBytes = h * w * block.expandedChannels * MemoryLayout<Float>.size
-      let fuse = compiled.expansion != nil && expandedBytes >= engine.fusionMinimumBytes
+      let fuse =
+        compiled.expansion != nil && expandedBytes >= engine.fusionMinimumBytes
+        && !DepthwiseConvolution.usesPaddedSlices(geometry: g, channels: block.expandedChannels)
       fused.append(fuse)
       if fuse {
         let tasks = DepthwiseConvolution.fusedTaskCount(batch: batch, geometry: g, pool: engine.pool)
