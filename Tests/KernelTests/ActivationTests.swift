@@ -1,4 +1,5 @@
 import EfficientNetKernels
+import Foundation
 import XCTest
 
 #if canImport(Glibc)
@@ -53,6 +54,23 @@ final class ActivationTests: XCTestCase {
     XCTAssertEqual(results[values.firstIndex(of: -.infinity)!], 0)
     XCTAssertEqual(vectorized([0, -0.0]) { VectorMath.exp($0) }, [1, 1])
     XCTAssertLessThan(worst, 4e-7)
+  }
+
+  func testVectorSigmoidAndSiLUAreWithinThreeTenthsOfAMillionthOfExactValues() {
+    // Every 1/1024 over [−40, 40] (where neither saturates): relative error against double precision.
+    let values = (-40 * 1024...40 * 1024).map { Float($0) / 1024 }
+    let sigmoid = vectorized(values) { Activation.sigmoid.apply($0) }
+    let silu = vectorized(values) { Activation.silu.apply($0) }
+    var worst = (sigmoid: 0.0, silu: 0.0)
+    for (index, x) in values.enumerated() {
+      let exact = 1 / (1 + Foundation.exp(-Double(x)))
+      worst.sigmoid = max(worst.sigmoid, abs(Double(sigmoid[index]) - exact) / exact)
+      if x != 0 {
+        worst.silu = max(worst.silu, abs(Double(silu[index]) - Double(x) * exact) / abs(Double(x) * exact))
+      }
+    }
+    XCTAssertLessThan(worst.sigmoid, 3e-7)
+    XCTAssertLessThan(worst.silu, 3e-7)
   }
 
   func testVectorActivationsMatchScalarActivations() {
