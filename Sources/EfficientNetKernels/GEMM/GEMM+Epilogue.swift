@@ -19,14 +19,18 @@ extension GEMM {
     let columnCount: Int
 
     /// `bias[column..<column + 8]`, or zeros without a bias.
-    @inline(__always)
+    @inline(always)
     func biasVector(at column: Int) -> SIMD8<Float> {
       guard let bias else { return SIMD8<Float>() }
       return load8(bias + column)
     }
 
     /// Finishes and stores `C[row, column..<column + 16]` from its sums; all 16 columns are inside `C`.
-    @inline(__always)
+    ///
+    /// Guaranteed inline: left as a call (as the compiler did with `@inline(__always)`), each of a tile's
+    /// six rows spilled the other accumulators around it, which made ReLU6 expansions 20–40% slower.
+    /// Only cheap activations come here from full tiles (see ``EpilogueActivation``).
+    @inline(always)
     func storeRow<Nonlinearity: EpilogueActivation>(
       _ first: SIMD8<Float>, _ second: SIMD8<Float>, bias firstBias: SIMD8<Float>, _ secondBias: SIMD8<Float>,
       row: Int, column: Int, _: Nonlinearity.Type
@@ -44,7 +48,7 @@ extension GEMM {
     }
 
     /// Finishes and stores `C[row, column..<column + 8]` from its sums; all 8 columns are inside `C`.
-    @inline(__always)
+    @inline(always)
     func storeRow<Nonlinearity: EpilogueActivation>(
       _ sums: SIMD8<Float>, bias: SIMD8<Float>, row: Int, column: Int, _: Nonlinearity.Type
     ) {
@@ -54,6 +58,35 @@ extension GEMM {
       }
       UnsafeMutableRawPointer(output + (row &* outputRowStride &+ column)).storeBytes(
         of: value, as: SIMD8<Float>.self)
+    }
+
+    /// Stores `sums + bias` into `C[row, column..<column + 8]` unfinished, for
+    /// ``activateRows(firstRow:rowCount:firstColumn:width:_:)`` to finish.
+    @inline(always)
+    func storeSums(_ sums: SIMD8<Float>, bias: SIMD8<Float>, row: Int, column: Int) {
+      UnsafeMutableRawPointer(output + (row &* outputRowStride &+ column)).storeBytes(
+        of: sums + bias, as: SIMD8<Float>.self)
+    }
+
+    /// Applies the activation to `C[firstRow + r, firstColumn..<firstColumn + width]` (`r < rowCount`,
+    /// width 8 or 16, all inside `C`), which hold `sums + bias` from ``storeSums(_:bias:row:column:)``,
+    /// then adds the residual: the same numbers as ``storeRow(_:_:bias:_:row:column:_:)``, with the
+    /// activation's code once per tile and its constants in registers.
+    @inline(never)
+    func activateRows<Nonlinearity: EpilogueActivation>(
+      firstRow: Int, rowCount: Int, firstColumn: Int, width: Int, _: Nonlinearity.Type
+    ) {
+      for row in firstRow..<(firstRow &+ rowCount) {
+        let destination = output + (row &* outputRowStride &+ firstColumn)
+        let source = residual.map { $0 + (row &* residualRowStride &+ firstColumn) }
+        var offset = 0
+        while offset < width {
+          var value = Nonlinearity.activation.apply(load8(destination + offset))
+          if let source { value += load8(source + offset) }
+          UnsafeMutableRawPointer(destination + offset).storeBytes(of: value, as: SIMD8<Float>.self)
+          offset &+= 8
+        }
+      }
     }
 
     /// Finishes a tile of sums into `C[firstRow + r, firstColumn + j]` for `r < rowCount`,
@@ -122,27 +155,106 @@ extension GEMM {
 protocol EpilogueActivation {
   /// The activation this type stands for.
   static var activation: Activation { get }
+
+  /// Finishes a full tile, six rows of 16 (or 8) columns inside `C`, from its registers.
+  ///
+  /// Two strategies, chosen per type so that neither specialization contains the other's code:
+  /// cheap activations (a couple of operations) are applied to the registers as each row is stored
+  /// (``CheapEpilogueActivation``); SiLU and sigmoid store the sums and finish them in one
+  /// out-of-line pass (``DeferredEpilogueActivation``). Inlined twelve times, SiLU crowded the
+  /// accumulators out of the registers, and it grew the tile loop past the size where the compiler
+  /// still inlines even its vector loads and stores: SiLU expansions ran 2–4 times slower.
+  static func finishTile(
+    _ rows: GEMM.TileRows, bias: (SIMD8<Float>, SIMD8<Float>), width: Int, firstRow: Int, firstColumn: Int,
+    epilogue: GEMM.Epilogue)
+}
+
+/// An activation of a couple of operations, applied in the registers as the tile is stored.
+protocol CheapEpilogueActivation: EpilogueActivation {}
+
+extension CheapEpilogueActivation {
+  @inline(always)
+  static func finishTile(
+    _ rows: GEMM.TileRows, bias: (SIMD8<Float>, SIMD8<Float>), width: Int, firstRow: Int, firstColumn: Int,
+    epilogue: GEMM.Epilogue
+  ) {
+    if width == GEMM.panelWidth {
+      let (bias0, bias1) = bias
+      let c = firstColumn
+      epilogue.storeRow(rows.0.0, rows.0.1, bias: bias0, bias1, row: firstRow, column: c, Self.self)
+      epilogue.storeRow(rows.1.0, rows.1.1, bias: bias0, bias1, row: firstRow &+ 1, column: c, Self.self)
+      epilogue.storeRow(rows.2.0, rows.2.1, bias: bias0, bias1, row: firstRow &+ 2, column: c, Self.self)
+      epilogue.storeRow(rows.3.0, rows.3.1, bias: bias0, bias1, row: firstRow &+ 3, column: c, Self.self)
+      epilogue.storeRow(rows.4.0, rows.4.1, bias: bias0, bias1, row: firstRow &+ 4, column: c, Self.self)
+      epilogue.storeRow(rows.5.0, rows.5.1, bias: bias0, bias1, row: firstRow &+ 5, column: c, Self.self)
+    } else {
+      let c = firstColumn
+      epilogue.storeRow(rows.0.0, bias: bias.0, row: firstRow, column: c, Self.self)
+      epilogue.storeRow(rows.1.0, bias: bias.0, row: firstRow &+ 1, column: c, Self.self)
+      epilogue.storeRow(rows.2.0, bias: bias.0, row: firstRow &+ 2, column: c, Self.self)
+      epilogue.storeRow(rows.3.0, bias: bias.0, row: firstRow &+ 3, column: c, Self.self)
+      epilogue.storeRow(rows.4.0, bias: bias.0, row: firstRow &+ 4, column: c, Self.self)
+      epilogue.storeRow(rows.5.0, bias: bias.0, row: firstRow &+ 5, column: c, Self.self)
+    }
+  }
+}
+
+/// An activation too long to inline per register: the tile's sums are stored, then finished by
+/// ``GEMM/Epilogue/activateRows(firstRow:rowCount:firstColumn:width:_:)`` (the same numbers).
+protocol DeferredEpilogueActivation: EpilogueActivation {}
+
+extension DeferredEpilogueActivation {
+  @inline(__always)
+  static func finishTile(
+    _ rows: GEMM.TileRows, bias: (SIMD8<Float>, SIMD8<Float>), width: Int, firstRow: Int, firstColumn: Int,
+    epilogue: GEMM.Epilogue
+  ) {
+    let c = firstColumn
+    epilogue.storeSums(rows.0.0, bias: bias.0, row: firstRow, column: c)
+    epilogue.storeSums(rows.1.0, bias: bias.0, row: firstRow &+ 1, column: c)
+    epilogue.storeSums(rows.2.0, bias: bias.0, row: firstRow &+ 2, column: c)
+    epilogue.storeSums(rows.3.0, bias: bias.0, row: firstRow &+ 3, column: c)
+    epilogue.storeSums(rows.4.0, bias: bias.0, row: firstRow &+ 4, column: c)
+    epilogue.storeSums(rows.5.0, bias: bias.0, row: firstRow &+ 5, column: c)
+    if width == GEMM.panelWidth {
+      let second = c &+ 8
+      epilogue.storeSums(rows.0.1, bias: bias.1, row: firstRow, column: second)
+      epilogue.storeSums(rows.1.1, bias: bias.1, row: firstRow &+ 1, column: second)
+      epilogue.storeSums(rows.2.1, bias: bias.1, row: firstRow &+ 2, column: second)
+      epilogue.storeSums(rows.3.1, bias: bias.1, row: firstRow &+ 3, column: second)
+      epilogue.storeSums(rows.4.1, bias: bias.1, row: firstRow &+ 4, column: second)
+      epilogue.storeSums(rows.5.1, bias: bias.1, row: firstRow &+ 5, column: second)
+    }
+    epilogue.activateRows(
+      firstRow: firstRow, rowCount: GEMM.tileRows, firstColumn: c, width: width, Self.self)
+  }
 }
 
 extension GEMM {
+  /// A full tile's sums in registers: six rows of two 8-column halves (the second unused when 8 wide).
+  typealias TileRows = (
+    (SIMD8<Float>, SIMD8<Float>), (SIMD8<Float>, SIMD8<Float>), (SIMD8<Float>, SIMD8<Float>),
+    (SIMD8<Float>, SIMD8<Float>), (SIMD8<Float>, SIMD8<Float>), (SIMD8<Float>, SIMD8<Float>)
+  )
+
   /// ``Activation/identity`` as a type.
-  enum IdentityActivation: EpilogueActivation {
+  enum IdentityActivation: CheapEpilogueActivation {
     static var activation: Activation { .identity }
   }
   /// ``Activation/relu`` as a type.
-  enum ReLUActivation: EpilogueActivation {
+  enum ReLUActivation: CheapEpilogueActivation {
     static var activation: Activation { .relu }
   }
   /// ``Activation/relu6`` as a type.
-  enum ReLU6Activation: EpilogueActivation {
+  enum ReLU6Activation: CheapEpilogueActivation {
     static var activation: Activation { .relu6 }
   }
   /// ``Activation/silu`` as a type.
-  enum SiLUActivation: EpilogueActivation {
+  enum SiLUActivation: DeferredEpilogueActivation {
     static var activation: Activation { .silu }
   }
   /// ``Activation/sigmoid`` as a type.
-  enum SigmoidActivation: EpilogueActivation {
+  enum SigmoidActivation: DeferredEpilogueActivation {
     static var activation: Activation { .sigmoid }
   }
 }

@@ -6,8 +6,9 @@
 // vectors and 1 broadcast input.
 
 extension GEMM {
-  /// Loads eight floats (no alignment needed).
-  @inline(__always)
+  /// Loads eight floats (no alignment needed). Guaranteed inline: in a tile loop grown past the
+  /// compiler's inlining budget it was left as a call, which spilled every accumulator around it.
+  @inline(always)
   static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
   }
@@ -67,17 +68,9 @@ extension GEMM {
     if rowCount == tileRows && firstColumn &+ panelWidth <= epilogue.columnCount {
       let bias0 = epilogue.biasVector(at: firstColumn)
       let bias1 = epilogue.biasVector(at: firstColumn &+ 8)
-      epilogue.storeRow(c00, c01, bias: bias0, bias1, row: firstRow, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(
-        c10, c11, bias: bias0, bias1, row: firstRow &+ 1, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(
-        c20, c21, bias: bias0, bias1, row: firstRow &+ 2, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(
-        c30, c31, bias: bias0, bias1, row: firstRow &+ 3, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(
-        c40, c41, bias: bias0, bias1, row: firstRow &+ 4, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(
-        c50, c51, bias: bias0, bias1, row: firstRow &+ 5, column: firstColumn, Nonlinearity.self)
+      Nonlinearity.finishTile(
+        ((c00, c01), (c10, c11), (c20, c21), (c30, c31), (c40, c41), (c50, c51)), bias: (bias0, bias1),
+        width: panelWidth, firstRow: firstRow, firstColumn: firstColumn, epilogue: epilogue)
       return
     }
     let sums = UnsafeMutableRawPointer(buffer)
@@ -151,12 +144,13 @@ extension GEMM {
     }
     if rowCount == tileRows && firstColumn &+ narrowPanelWidth <= epilogue.columnCount {
       let bias = epilogue.biasVector(at: firstColumn)
-      epilogue.storeRow(c0 + d0, bias: bias, row: firstRow, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(c1 + d1, bias: bias, row: firstRow &+ 1, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(c2 + d2, bias: bias, row: firstRow &+ 2, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(c3 + d3, bias: bias, row: firstRow &+ 3, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(c4 + d4, bias: bias, row: firstRow &+ 4, column: firstColumn, Nonlinearity.self)
-      epilogue.storeRow(c5 + d5, bias: bias, row: firstRow &+ 5, column: firstColumn, Nonlinearity.self)
+      let none = SIMD8<Float>()
+      Nonlinearity.finishTile(
+        (
+          (c0 + d0, none), (c1 + d1, none), (c2 + d2, none), (c3 + d3, none), (c4 + d4, none), (c5 + d5, none)
+        ),
+        bias: (bias, none), width: narrowPanelWidth, firstRow: firstRow, firstColumn: firstColumn,
+        epilogue: epilogue)
       return
     }
     let sums = UnsafeMutableRawPointer(buffer)
