@@ -9,13 +9,13 @@ struct BufferPlan {
   let blockGeometries: [ConvolutionGeometry]
   /// Two buffers that block inputs and outputs alternate between.
   let activations: (FixedBuffer, FixedBuffer)
-  /// The expanded activation and the depthwise output.
+  /// The expanded activation and the depthwise output of one image (blocks run image by image).
   let expanded: FixedBuffer, depthwise: FixedBuffer
   /// Per block: whether its expansion and depthwise convolution run fused (band by band, the
   /// expanded tensor never whole in memory), and the scratch those blocks share.
   let fused: [Bool]
   let fusedScratch: FixedBuffer
-  /// Per-image channel sums (SE pooling) and the SE gate.
+  /// One image's channel sums (SE pooling) and SE gate.
   let channelSums: FixedBuffer, gate: FixedBuffer
   /// Pooled head features and logits.
   let pooled: FixedBuffer, logits: FixedBuffer
@@ -58,7 +58,7 @@ struct BufferPlan {
         && !DepthwiseConvolution.usesPaddedSlices(geometry: g, channels: block.expandedChannels)
       fused.append(fuse)
       if fuse {
-        let tasks = DepthwiseConvolution.fusedTaskCount(batch: batch, geometry: g, pool: engine.pool)
+        let tasks = DepthwiseConvolution.fusedTaskCount(batch: 1, geometry: g, pool: engine.pool)
         let perTask = DepthwiseConvolution.fusedScratchPerTask(geometry: g, channels: block.expandedChannels)
         maxScratch = max(maxScratch, tasks * perTask)
       } else {
@@ -70,16 +70,17 @@ struct BufferPlan {
       maxActivation = max(maxActivation, h * w * block.outputChannels)
       maxChannels = max(maxChannels, block.expandedChannels)
     }
-    // The head's output reuses the expanded buffer.
-    maxExpanded = max(maxExpanded, h * w * engine.head.outputCount)
+    // Blocks run image by image, so their buffers hold one image; the head's output (the whole batch)
+    // reuses the expanded buffer.
+    maxExpanded = max(maxExpanded, batch * h * w * engine.head.outputCount)
     blockGeometries = geometries
     self.fused = fused
     fusedScratch = FixedBuffer(count: maxScratch)
     activations = (FixedBuffer(count: batch * maxActivation), FixedBuffer(count: batch * maxActivation))
-    expanded = FixedBuffer(count: batch * maxExpanded)
-    depthwise = FixedBuffer(count: batch * maxDepthwise)
-    channelSums = FixedBuffer(count: batch * maxChannels)
-    gate = FixedBuffer(count: batch * maxChannels)
+    expanded = FixedBuffer(count: maxExpanded)
+    depthwise = FixedBuffer(count: maxDepthwise)
+    channelSums = FixedBuffer(count: maxChannels)
+    gate = FixedBuffer(count: maxChannels)
     pooled = FixedBuffer(count: batch * engine.head.outputCount)
     logits = FixedBuffer(count: batch * (engine.classifier?.outputCount ?? 1))
   }

@@ -29,85 +29,81 @@ extension InferenceEngine {
       let block = compiled.block
       let geometry = plan.blockGeometries[index]
       let channels = block.expandedChannels
-      let inputCount = batch * height * width
+      let inputPixels = height * width
       let name = "blocks.\(block.stage).\(block.indexInStage)"
-      let outputHeight = geometry.outputHeight
-      let outputWidth = geometry.outputWidth
-      let pixels = outputHeight * outputWidth
-      let kernel = "\(block.kernelSize)x\(block.kernelSize) s\(block.stride)"
-      let depthwiseMACs = batch * pixels * channels * block.kernelSize * block.kernelSize
-      let channelSums = compiled.squeeze == nil ? nil : plan.channelSums.pointer
-      if plan.fused[index], let expansion = compiled.expansion {
-        // 1+2. Expansion and depthwise band by band (the expanded rows stay in cache).
-        timer.measure(
-          name + ".conv_pw+conv_dw", "expand+depthwise " + kernel,
-          macs: inputCount * block.inputChannels * channels + depthwiseMACs
-        ) {
-          DepthwiseConvolution.expandAndConvolve(
-            input: current.pointer, batch: batch, inputChannels: block.inputChannels,
-            expansion: expansion.weights, expansionBias: expansion.bias.pointer, channels: channels,
-            geometry: geometry, weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all,
-            activation: activation, output: plan.depthwise.write(batch * pixels * channels),
-            channelSums: channelSums, scratch: plan.fusedScratch.pointer, pool: pool)
-        }
-      } else {
-        // 1. 1×1 expansion (inverted residual blocks only).
-        let depthwiseInput: UnsafeBufferPointer<Float>
-        if let expansion = compiled.expansion {
-          timer.measure(
-            name + ".conv_pw", "pointwise expand", macs: inputCount * block.inputChannels * channels
-          ) {
-            GEMM.multiply(
-              rows: inputCount, input: current.pointer, inputRowStride: block.inputChannels, inputScale: nil,
-              weights: expansion.weights, bias: expansion.bias.pointer, activation: activation, residual: nil,
-              residualRowStride: 0, output: plan.expanded.pointer, outputRowStride: channels, pool: pool)
-          }
-          depthwiseInput = plan.expanded.read(inputCount * channels)
-        } else {
-          depthwiseInput = current.read(inputCount * channels)
-        }
-        // 2. Depthwise k×k; its epilogue also sums each channel for squeeze-and-excitation.
-        timer.measure(name + ".conv_dw", "depthwise " + kernel, macs: depthwiseMACs) {
-          DepthwiseConvolution.convolve(
-            input: depthwiseInput, batch: batch, channels: channels, geometry: geometry,
-            weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all, activation: activation,
-            output: plan.depthwise.write(batch * pixels * channels), channelSums: channelSums, pool: pool)
-        }
-      }
-      height = outputHeight
-      width = outputWidth
-      // 3. Squeeze-and-excitation gate from the channel means.
-      if let squeeze = compiled.squeeze {
-        timer.measure(
-          name + ".se", "squeeze-excitation", macs: 2 * batch * channels * squeeze.reducedChannels
-        ) {
-          SqueezeExcitation.gate(
-            pooled: plan.channelSums.read(batch * channels), batch: batch, channels: channels,
-            reducedChannels: squeeze.reducedChannels, reduceWeights: squeeze.reduceWeights.all,
-            reduceBias: squeeze.reduceBias.all, activation: activation,
-            expandWeights: squeeze.expandWeights.all,
-            expandBias: squeeze.expandBias.all, inputScale: 1 / Float(pixels),
-            gate: plan.gate.write(batch * channels), pool: pool)
-        }
-      }
-      // 4. 1×1 projection with the gate fused into its input and the residual into its epilogue.
+      let pixels = geometry.outputHeight * geometry.outputWidth
       let outputs = block.outputChannels
-      let residual = block.hasResidual ? UnsafePointer(current.pointer) : nil
-      let images = compiled.squeeze == nil ? 1 : batch
-      let rowsPerCall = batch * pixels / images
-      let projectionName = name + (block.kind == .invertedResidual ? ".conv_pwl" : ".conv_pw")
-      timer.measure(projectionName, "pointwise project", macs: batch * pixels * channels * outputs) {
-        for image in 0..<images {
+      let kernel = "\(block.kernelSize)x\(block.kernelSize) s\(block.stride)"
+      let depthwiseMACs = pixels * channels * block.kernelSize * block.kernelSize
+      let channelSums = compiled.squeeze == nil ? nil : plan.channelSums.pointer
+      // Image by image: each image's expanded and depthwise tensors stay in cache from one kernel of
+      // the block to the next. Run over a whole batch of 8, they spilled to L3 and the depthwise
+      // layers ran at half their batch-1 speed.
+      for image in 0..<batch {
+        let blockInput = current.pointer + image * inputPixels * block.inputChannels
+        if plan.fused[index], let expansion = compiled.expansion {
+          // 1+2. Expansion and depthwise band by band (the expanded rows stay in cache).
+          timer.measure(
+            name + ".conv_pw+conv_dw", "expand+depthwise " + kernel,
+            macs: inputPixels * block.inputChannels * channels + depthwiseMACs
+          ) {
+            DepthwiseConvolution.expandAndConvolve(
+              input: blockInput, batch: 1, inputChannels: block.inputChannels,
+              expansion: expansion.weights, expansionBias: expansion.bias.pointer, channels: channels,
+              geometry: geometry, weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all,
+              activation: activation, output: plan.depthwise.write(pixels * channels),
+              channelSums: channelSums, scratch: plan.fusedScratch.pointer, pool: pool)
+          }
+        } else {
+          // 1. 1×1 expansion (inverted residual blocks only).
+          var depthwiseInput = UnsafeBufferPointer(start: blockInput, count: inputPixels * channels)
+          if let expansion = compiled.expansion {
+            timer.measure(
+              name + ".conv_pw", "pointwise expand", macs: inputPixels * block.inputChannels * channels
+            ) {
+              GEMM.multiply(
+                rows: inputPixels, input: blockInput, inputRowStride: block.inputChannels, inputScale: nil,
+                weights: expansion.weights, bias: expansion.bias.pointer, activation: activation,
+                residual: nil, residualRowStride: 0, output: plan.expanded.pointer, outputRowStride: channels,
+                pool: pool)
+            }
+            depthwiseInput = plan.expanded.read(inputPixels * channels)
+          }
+          // 2. Depthwise k×k; its epilogue also sums each channel for squeeze-and-excitation.
+          timer.measure(name + ".conv_dw", "depthwise " + kernel, macs: depthwiseMACs) {
+            DepthwiseConvolution.convolve(
+              input: depthwiseInput, batch: 1, channels: channels, geometry: geometry,
+              weights: compiled.depthwiseWeights.all, bias: compiled.depthwiseBias.all,
+              activation: activation,
+              output: plan.depthwise.write(pixels * channels), channelSums: channelSums, pool: pool)
+          }
+        }
+        // 3. Squeeze-and-excitation gate from the channel means.
+        if let squeeze = compiled.squeeze {
+          timer.measure(name + ".se", "squeeze-excitation", macs: 2 * channels * squeeze.reducedChannels) {
+            SqueezeExcitation.gate(
+              pooled: plan.channelSums.read(channels), batch: 1, channels: channels,
+              reducedChannels: squeeze.reducedChannels, reduceWeights: squeeze.reduceWeights.all,
+              reduceBias: squeeze.reduceBias.all, activation: activation,
+              expandWeights: squeeze.expandWeights.all,
+              expandBias: squeeze.expandBias.all, inputScale: 1 / Float(pixels),
+              gate: plan.gate.write(channels), pool: pool)
+          }
+        }
+        // 4. 1×1 projection with the gate fused into its input and the residual into its epilogue.
+        let projectionName = name + (block.kind == .invertedResidual ? ".conv_pwl" : ".conv_pw")
+        timer.measure(projectionName, "pointwise project", macs: pixels * channels * outputs) {
           GEMM.multiply(
-            rows: rowsPerCall, input: plan.depthwise.pointer + image * rowsPerCall * channels,
-            inputRowStride: channels,
-            inputScale: compiled.squeeze == nil ? nil : UnsafePointer(plan.gate.pointer + image * channels),
+            rows: pixels, input: plan.depthwise.pointer, inputRowStride: channels,
+            inputScale: compiled.squeeze == nil ? nil : UnsafePointer(plan.gate.pointer),
             weights: compiled.projection.weights, bias: compiled.projection.bias.pointer,
-            activation: .identity,
-            residual: residual.map { $0 + image * rowsPerCall * outputs }, residualRowStride: outputs,
-            output: next.pointer + image * rowsPerCall * outputs, outputRowStride: outputs, pool: pool)
+            activation: .identity, residual: block.hasResidual ? UnsafePointer(blockInput) : nil,
+            residualRowStride: outputs, output: next.pointer + image * pixels * outputs,
+            outputRowStride: outputs, pool: pool)
         }
       }
+      height = geometry.outputHeight
+      width = geometry.outputWidth
       swap(&current, &next)
       if collectFeatures && featureBlocks.contains(block.globalIndex) {
         features.append(
@@ -141,7 +137,9 @@ extension InferenceEngine {
       logits = copyOut(
         plan.logits.read(batch * classifier.outputCount), shape: [batch, classifier.outputCount])
     }
-    return InferenceOutput(logits: logits, pooledFeatures: pooled, features: features, profile: timer.profile)
+    return InferenceOutput(
+      logits: logits, pooledFeatures: pooled, features: features,
+      profile: timer.profile?.mergingRepeatedLayers())
   }
 
   /// Copies planned-buffer contents into a new tensor of `shape`.

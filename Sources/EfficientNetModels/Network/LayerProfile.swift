@@ -13,6 +13,14 @@ public struct LayerProfile: Sendable {
     /// Multiply-accumulates performed.
     public var multiplyAccumulates: Int
 
+    /// An entry for `layer` of `kind` that took `seconds` for `multiplyAccumulates`.
+    public init(layer: String, kind: String, seconds: Double, multiplyAccumulates: Int) {
+      self.layer = layer
+      self.kind = kind
+      self.seconds = seconds
+      self.multiplyAccumulates = multiplyAccumulates
+    }
+
     /// Achieved GFLOP/s (two floating-point operations per multiply-accumulate).
     public var gigaflopsPerSecond: Double {
       seconds > 0 ? 2 * Double(multiplyAccumulates) / seconds / 1e9 : 0
@@ -21,6 +29,9 @@ public struct LayerProfile: Sendable {
 
   /// The timed calls in execution order.
   public var entries: [Entry] = []
+
+  /// An empty profile.
+  public init() {}
 
   /// Total seconds of all entries.
   public var totalSeconds: Double { entries.reduce(0) { $0 + $1.seconds } }
@@ -42,6 +53,23 @@ public struct LayerProfile: Sendable {
         times.count % 2 == 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2
     }
     return result
+  }
+
+  /// The entries with repeated layers (one call per image) summed into the first of each, in order.
+  func mergingRepeatedLayers() -> LayerProfile {
+    var merged = self
+    var positions: [String: Int] = [:]
+    merged.entries = []
+    for entry in entries {
+      if let position = positions[entry.layer] {
+        merged.entries[position].seconds += entry.seconds
+        merged.entries[position].multiplyAccumulates += entry.multiplyAccumulates
+      } else {
+        positions[entry.layer] = merged.entries.count
+        merged.entries.append(entry)
+      }
+    }
+    return merged
   }
 
   /// Entries summed by kind, slowest first.
