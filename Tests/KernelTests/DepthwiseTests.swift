@@ -175,6 +175,27 @@ final class DepthwiseTests: XCTestCase {
     }
   }
 
+  func testWideRowsActivatedBlockByBlockMatchReference() {
+    // Rows over 16 KB with small weights apply the activation to each block of columns as soon as it
+    // is done (ReLU6 and SiLU, with and without channel sums, an 8-channel tail, a shifted last block).
+    let cases: [(Int, Int, Int, Int, Int, Activation)] = [
+      // (height, width, kernel, stride, channels, activation)
+      (5, 66, 3, 1, 72, .relu6), (6, 66, 3, 1, 72, .silu), (9, 41, 5, 2, 232, .relu6),
+      (7, 63, 3, 1, 88, .sigmoid),
+    ]
+    for (index, (height, width, kernel, stride, channels, activation)) in cases.enumerated() {
+      let geometry = ConvolutionGeometry.symmetric(
+        inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
+      XCTAssertGreaterThan(geometry.outputWidth * channels * 4, 16 * 1024)
+      XCTAssertFalse(DepthwiseConvolution.usesPaddedSlices(geometry: geometry, channels: channels))
+      for threads in [1, 2] {
+        check(
+          batch: 1 + index % 2, channels: channels, geometry: geometry, activation: activation,
+          useBias: true, threads: threads, seed: UInt64(1200 + index))
+      }
+    }
+  }
+
   func testEfficientNetShapeAtReducedSizeMatchesReference() {
     // A B0 stage-4 shape (5x5, stride 2, 240 channels) with the 2-thread row split.
     let geometry = ConvolutionGeometry.symmetric(inputHeight: 28, inputWidth: 28, kernelSize: 5, stride: 2)
