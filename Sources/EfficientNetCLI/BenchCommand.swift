@@ -259,7 +259,7 @@ private struct BenchResult {
     var object: [String: Any] = [
       "model": run.model, "batch": run.batch, "resolution": run.resolution, "threads": run.threads,
       "mode": run.mode, "iterations": times.count, "warmup": run.warmup, "median_ms": medianMilliseconds,
-      "p10_ms": p10Milliseconds, "p90_ms": p90Milliseconds,
+      "p10_ms": p10Milliseconds, "p90_ms": p90Milliseconds, "min_ms": times.min() ?? 0,
       "mean_ms": times.reduce(0, +) / Double(times.count),
       "images_per_second": imagesPerSecond(batch: run.batch), "peak_rss_bytes": peakResidentBytes,
       "gflop_per_iteration": floatingPointOperations / 1e9, "achieved_gflops": gigaflopsPerSecond,
