@@ -12,8 +12,8 @@ enum ProfileReport {
           format: "%9.3f ms %6.1f%% %9.1f GFLOP/s", entry.seconds * 1000, share, entry.gigaflopsPerSecond)
     }
     var lines = [
-      String(format: "profile: %.3f ms in %d kernel calls", total * 1000, profile.entries.count)
-        + (profile.passes > 1 ? " (per-call medians of \(profile.passes) passes)" : "")
+      String(format: "profile: %.3f ms over %d timed layers", total * 1000, profile.entries.count)
+        + (profile.passes > 1 ? " (per-layer medians of \(profile.passes) passes)" : "")
     ]
     lines.append("by kind:")
     lines += profile.byKind.map { row("  " + $0.kind, $0) }
