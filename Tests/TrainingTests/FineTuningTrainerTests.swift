@@ -7,40 +7,12 @@ import XCTest
 
 /// `freezeEpochs` in the training loop: the backbone stays exactly as loaded while frozen, trains
 /// afterwards, and a run stopped in the frozen phase resumes into the same run.
-final class FineTuningTrainerTests: XCTestCase {
-  private var folders: [URL] = []
-
-  override func tearDown() {
-    for folder in folders { try? FileManager.default.removeItem(at: folder) }
-    Interruption.uninstall()
-  }
-
-  private func folder() -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-\(UUID().uuidString)")
-    folders.append(url)
-    return url
-  }
-
+final class FineTuningTrainerTests: TrainingLoopTestCase {
   /// 24 images of 16×16: class 0 bright on top, class 1 bright at the bottom (3 to 1 imbalanced).
   private func dataset() -> InMemoryDataset {
-    var generator = SeededGenerator(seed: 5)
-    var images: [Preprocessor.SourceImage] = []
-    var labels: [Int] = []
-    for index in 0..<24 {
-      let label = index % 4 == 0 ? 1 : 0
-      var pixels = [UInt8](repeating: 0, count: 16 * 16 * 3)
-      for y in 0..<16 {
-        for x in 0..<16 {
-          let bright = (y < 8) == (label == 0)
-          for c in 0..<3 {
-            pixels[(y * 16 + x) * 3 + c] = UInt8(clamping: (bright ? 180 : 60) + Int(generator.next() % 40))
-          }
-        }
-      }
-      images.append(Preprocessor.SourceImage(pixels: pixels, width: 16, height: 16, channels: 3))
-      labels.append(label)
-    }
-    return InMemoryDataset(images: images, labels: labels, classNames: ["top", "bottom"])
+    twoClassDataset(
+      count: 24, size: 16, classNames: ["top", "bottom"], label: { $0 % 4 == 0 ? 1 : 0 }
+    ) { _, y, label in (y < 8) == (label == 0) }
   }
 
   private func trainer(directory: URL, resume: Bool) throws -> Trainer {
@@ -70,7 +42,7 @@ final class FineTuningTrainerTests: XCTestCase {
   }
 
   func testBackboneStaysAsLoadedWhileFrozenThenTrains() throws {
-    let run = try trainer(directory: folder(), resume: false)
+    let run = try trainer(directory: temporaryFolder("finetune"), resume: false)
     let initial = run.graph.parameters.tensors()
     var afterFirstEpoch: [String: Tensor] = [:]
     var records: [[String: Any]] = []
@@ -94,9 +66,9 @@ final class FineTuningTrainerTests: XCTestCase {
   }
 
   func testRunStoppedWhileFrozenResumesIntoTheSameRun() throws {
-    let straight = folder()
+    let straight = temporaryFolder("finetune")
     _ = try trainer(directory: straight, resume: false).run()
-    let stopped = folder()
+    let stopped = temporaryFolder("finetune")
     Interruption.install()
     let outcome = try trainer(directory: stopped, resume: false).run(epochEnded: { _ in
       Interruption.request()

@@ -8,40 +8,12 @@ import XCTest
 
 /// The training loop end to end on a tiny model and synthetic data: repeatability, checkpoints,
 /// resume after a stop or an interruption, and the non-finite-loss guard.
-final class TrainerTests: XCTestCase {
-  private var folders: [URL] = []
-
-  override func tearDown() {
-    for folder in folders { try? FileManager.default.removeItem(at: folder) }
-    Interruption.uninstall()
-  }
-
-  private func folder() -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString)")
-    folders.append(url)
-    return url
-  }
-
+final class TrainerTests: TrainingLoopTestCase {
   /// 48 images of 20×20: class 0 bright on the left, class 1 bright on the right, plus noise.
   private func dataset() -> InMemoryDataset {
-    var generator = SeededGenerator(seed: 5)
-    var images: [Preprocessor.SourceImage] = []
-    var labels: [Int] = []
-    for index in 0..<48 {
-      let label = index % 2
-      var pixels = [UInt8](repeating: 0, count: 20 * 20 * 3)
-      for y in 0..<20 {
-        for x in 0..<20 {
-          let bright = (x < 10) == (label == 0)
-          for c in 0..<3 {
-            pixels[(y * 20 + x) * 3 + c] = UInt8(clamping: (bright ? 180 : 60) + Int(generator.next() % 40))
-          }
-        }
-      }
-      images.append(Preprocessor.SourceImage(pixels: pixels, width: 20, height: 20, channels: 3))
-      labels.append(label)
+    twoClassDataset(count: 48, size: 20, classNames: ["left", "right"], label: { $0 % 2 }) { x, _, label in
+      (x < 10) == (label == 0)
     }
-    return InMemoryDataset(images: images, labels: labels, classNames: ["left", "right"])
   }
 
   private func trainer(epochs: Int, directory: URL, resume: Bool, learningRate: Float = 0.01) throws
@@ -88,8 +60,8 @@ final class TrainerTests: XCTestCase {
   }
 
   func testSameSeedGivesTheSameMetricsAndCheckpointsHoldEverything() throws {
-    let first = folder()
-    let second = folder()
+    let first = temporaryFolder("trainer")
+    let second = temporaryFolder("trainer")
     XCTAssertEqual(try trainer(epochs: 2, directory: first, resume: false).run(), .completed)
     XCTAssertEqual(try trainer(epochs: 2, directory: second, resume: false).run(), .completed)
     let a = try lines(first.appendingPathComponent("metrics.jsonl"))
@@ -112,9 +84,9 @@ final class TrainerTests: XCTestCase {
 
   /// Stopping after the first epoch and resuming gives exactly the run that never stopped.
   func testResumeAfterAnEpochContinuesExactly() throws {
-    let straight = folder()
+    let straight = temporaryFolder("trainer")
     _ = try trainer(epochs: 2, directory: straight, resume: false).run()
-    let stopped = folder()
+    let stopped = temporaryFolder("trainer")
     Interruption.install()
     let outcome = try trainer(epochs: 2, directory: stopped, resume: false).run(epochEnded: { _ in
       Interruption.request()
@@ -134,9 +106,9 @@ final class TrainerTests: XCTestCase {
 
   /// An interruption mid-epoch writes a checkpoint at that step; resuming reproduces the full run.
   func testInterruptionMidEpochThenResumeContinuesExactly() throws {
-    let straight = folder()
+    let straight = temporaryFolder("trainer")
     _ = try trainer(epochs: 2, directory: straight, resume: false).run()
-    let interrupted = folder()
+    let interrupted = temporaryFolder("trainer")
     Interruption.install()
     var steps = 0
     let outcome = try trainer(epochs: 2, directory: interrupted, resume: false).run(progress: { _ in
@@ -158,7 +130,7 @@ final class TrainerTests: XCTestCase {
 
   /// A diverging run stops with a clear error and keeps the last good checkpoint.
   func testNonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
-    let directory = folder()
+    let directory = temporaryFolder("trainer")
     _ = try trainer(epochs: 1, directory: directory, resume: false).run()
     let before = try Data(contentsOf: directory.appendingPathComponent("checkpoint.safetensors"))
     XCTAssertThrowsError(try trainer(epochs: 3, directory: directory, resume: true, learningRate: 1e30).run())

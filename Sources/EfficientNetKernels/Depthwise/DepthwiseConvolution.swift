@@ -87,7 +87,7 @@ public enum DepthwiseConvolution {
     // Tasks never span two images, so each task's channel sums belong to one image. Enough row
     // blocks per image that the task count is a multiple of the thread count.
     let threads = pool.threadCount
-    let blocksPerImage = rowBlocksPerImage(batch: batch, outputHeight: g.outputHeight, threads: threads)
+    let blocksPerImage = partsPerImage(batch: batch, units: g.outputHeight, threads: threads)
     let taskCount = batch * blocksPerImage
     let rowsPerBlock = (g.outputHeight + blocksPerImage - 1) / blocksPerImage
 
@@ -129,7 +129,7 @@ public enum DepthwiseConvolution {
     _ slices: DepthwiseSlices, batch: Int, channelSums: UnsafeMutablePointer<Float>?, pool: ComputePool
   ) {
     let sliceCount = DepthwiseSlices.sliceCount(channels: slices.channels)
-    let runsPerImage = rowBlocksPerImage(batch: batch, outputHeight: sliceCount, threads: pool.threadCount)
+    let runsPerImage = partsPerImage(batch: batch, units: sliceCount, threads: pool.threadCount)
     let taskCount = batch * runsPerImage
     let scratchFloats = DepthwiseSlices.scratchFloats(geometry: slices.geometry)
     withUnsafeTemporaryAllocation(of: Float.self, capacity: taskCount * scratchFloats) { scratch in

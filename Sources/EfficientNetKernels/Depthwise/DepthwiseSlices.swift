@@ -57,15 +57,11 @@ struct DepthwiseSlices {
     for slice in slices {
       let channel = slice * 16
       let wide = channel + 16 <= channels
-      switch (geometry.kernelWidth, geometry.strideWidth, wide) {
-      case (3, 1, true): compute(DepthwiseColumns3Stride1.self, SIMD16<Float>.self, image, channel, scratch)
-      case (3, 1, false): compute(DepthwiseColumns3Stride1.self, SIMD8<Float>.self, image, channel, scratch)
-      case (3, 2, true): compute(DepthwiseColumns3Stride2.self, SIMD16<Float>.self, image, channel, scratch)
-      case (3, 2, false): compute(DepthwiseColumns3Stride2.self, SIMD8<Float>.self, image, channel, scratch)
-      case (5, 1, true): compute(DepthwiseColumns5Stride1.self, SIMD16<Float>.self, image, channel, scratch)
-      case (5, 1, false): compute(DepthwiseColumns5Stride1.self, SIMD8<Float>.self, image, channel, scratch)
-      case (5, 2, true): compute(DepthwiseColumns5Stride2.self, SIMD16<Float>.self, image, channel, scratch)
-      case (5, 2, false): compute(DepthwiseColumns5Stride2.self, SIMD8<Float>.self, image, channel, scratch)
+      switch (geometry.kernelWidth, geometry.strideWidth) {
+      case (3, 1): compute(DepthwiseColumns3Stride1.self, wide: wide, image, channel, scratch)
+      case (3, 2): compute(DepthwiseColumns3Stride2.self, wide: wide, image, channel, scratch)
+      case (5, 1): compute(DepthwiseColumns5Stride1.self, wide: wide, image, channel, scratch)
+      case (5, 2): compute(DepthwiseColumns5Stride2.self, wide: wide, image, channel, scratch)
       default: preconditionFailure("DepthwiseSlices does not handle \(geometry)")
       }
       let g = geometry
@@ -74,6 +70,18 @@ struct DepthwiseSlices {
           values: output + image * g.outputHeight * g.outputWidth * channels + channel,
           pixels: g.outputHeight * g.outputWidth, pixelStride: channels, width: wide ? 16 : 8,
           sums: sums.map { $0 + channel }))
+    }
+  }
+
+  /// One slice of 16 channels (`wide`) or 8.
+  @inline(__always)
+  private func compute<Shape: DepthwiseColumnShape>(
+    _ shape: Shape.Type, wide: Bool, _ image: Int, _ channel: Int, _ scratch: UnsafeMutablePointer<Float>
+  ) {
+    if wide {
+      compute(shape, SIMD16<Float>.self, image, channel, scratch)
+    } else {
+      compute(shape, SIMD8<Float>.self, image, channel, scratch)
     }
   }
 

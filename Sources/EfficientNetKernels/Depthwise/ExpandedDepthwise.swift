@@ -24,11 +24,13 @@ extension DepthwiseConvolution {
 
   /// The number of tasks (and scratch slots) the fused kernel splits a batch into.
   public static func fusedTaskCount(batch: Int, geometry g: ConvolutionGeometry, pool: ComputePool) -> Int {
-    batch * rowBlocksPerImage(batch: batch, outputHeight: g.outputHeight, threads: pool.threadCount)
+    batch * partsPerImage(batch: batch, units: g.outputHeight, threads: pool.threadCount)
   }
 
-  static func rowBlocksPerImage(batch: Int, outputHeight: Int, threads: Int) -> Int {
-    min(outputHeight, max(1, threads / greatestCommonDivisor(batch, threads)))
+  /// How many parts each image's `units` (output rows, or channel slices) are split into: enough
+  /// that `batch` times it is a multiple of the thread count, and no more than there are units.
+  static func partsPerImage(batch: Int, units: Int, threads: Int) -> Int {
+    min(units, max(1, threads / greatestCommonDivisor(batch, threads)))
   }
 
   /// A 1×1 expansion (with its bias and activation) followed by the depthwise convolution, without
@@ -65,8 +67,7 @@ extension DepthwiseConvolution {
     precondition(
       output.count == batch * g.outputHeight * g.outputWidth * channels, "output must be [N,OH,OW,C]")
     guard let weightBase = weights.baseAddress, let outputBase = output.baseAddress, batch > 0 else { return }
-    let blocksPerImage = rowBlocksPerImage(
-      batch: batch, outputHeight: g.outputHeight, threads: pool.threadCount)
+    let blocksPerImage = partsPerImage(batch: batch, units: g.outputHeight, threads: pool.threadCount)
     let taskCount = batch * blocksPerImage
     let rowsPerBlock = (g.outputHeight + blocksPerImage - 1) / blocksPerImage
     let bandRows = fusedBandRows(geometry: g, channels: channels)

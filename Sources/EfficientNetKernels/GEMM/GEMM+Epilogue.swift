@@ -60,16 +60,25 @@ extension GEMM {
         of: value, as: SIMD8<Float>.self)
     }
 
-    /// Stores `sums + bias` into `C[row, column..<column + 8]` unfinished, for
-    /// ``activateRows(firstRow:rowCount:firstColumn:width:_:)`` to finish.
+    /// Stores `sums + bias` into `C[firstRow + r, column..<column + 8]` for the six rows of a tile,
+    /// unfinished, for ``activateRows(firstRow:rowCount:firstColumn:width:_:)`` to finish.
     @inline(always)
-    func storeSums(_ sums: SIMD8<Float>, bias: SIMD8<Float>, row: Int, column: Int) {
-      UnsafeMutableRawPointer(output + (row &* outputRowStride &+ column)).storeBytes(
-        of: sums + bias, as: SIMD8<Float>.self)
+    func storeSums(
+      _ sums: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+      bias: SIMD8<Float>, firstRow: Int, column: Int
+    ) {
+      let start = UnsafeMutableRawPointer(output + (firstRow &* outputRowStride &+ column))
+      let rowBytes = outputRowStride &* MemoryLayout<Float>.size
+      start.storeBytes(of: sums.0 + bias, as: SIMD8<Float>.self)
+      start.storeBytes(of: sums.1 + bias, toByteOffset: rowBytes, as: SIMD8<Float>.self)
+      start.storeBytes(of: sums.2 + bias, toByteOffset: 2 &* rowBytes, as: SIMD8<Float>.self)
+      start.storeBytes(of: sums.3 + bias, toByteOffset: 3 &* rowBytes, as: SIMD8<Float>.self)
+      start.storeBytes(of: sums.4 + bias, toByteOffset: 4 &* rowBytes, as: SIMD8<Float>.self)
+      start.storeBytes(of: sums.5 + bias, toByteOffset: 5 &* rowBytes, as: SIMD8<Float>.self)
     }
 
     /// Applies the activation to `C[firstRow + r, firstColumn..<firstColumn + width]` (`r < rowCount`,
-    /// width 8 or 16, all inside `C`), which hold `sums + bias` from ``storeSums(_:bias:row:column:)``,
+    /// width 8 or 16, all inside `C`), which hold `sums + bias` from ``storeSums(_:bias:firstRow:column:)``,
     /// then adds the residual: the same numbers as ``storeRow(_:_:bias:_:row:column:_:)``, with the
     /// activation's code once per tile and its constants in registers.
     @inline(never)
@@ -210,20 +219,13 @@ extension DeferredEpilogueActivation {
     epilogue: GEMM.Epilogue
   ) {
     let c = firstColumn
-    epilogue.storeSums(rows.0.0, bias: bias.0, row: firstRow, column: c)
-    epilogue.storeSums(rows.1.0, bias: bias.0, row: firstRow &+ 1, column: c)
-    epilogue.storeSums(rows.2.0, bias: bias.0, row: firstRow &+ 2, column: c)
-    epilogue.storeSums(rows.3.0, bias: bias.0, row: firstRow &+ 3, column: c)
-    epilogue.storeSums(rows.4.0, bias: bias.0, row: firstRow &+ 4, column: c)
-    epilogue.storeSums(rows.5.0, bias: bias.0, row: firstRow &+ 5, column: c)
+    epilogue.storeSums(
+      (rows.0.0, rows.1.0, rows.2.0, rows.3.0, rows.4.0, rows.5.0), bias: bias.0, firstRow: firstRow,
+      column: c)
     if width == GEMM.panelWidth {
-      let second = c &+ 8
-      epilogue.storeSums(rows.0.1, bias: bias.1, row: firstRow, column: second)
-      epilogue.storeSums(rows.1.1, bias: bias.1, row: firstRow &+ 1, column: second)
-      epilogue.storeSums(rows.2.1, bias: bias.1, row: firstRow &+ 2, column: second)
-      epilogue.storeSums(rows.3.1, bias: bias.1, row: firstRow &+ 3, column: second)
-      epilogue.storeSums(rows.4.1, bias: bias.1, row: firstRow &+ 4, column: second)
-      epilogue.storeSums(rows.5.1, bias: bias.1, row: firstRow &+ 5, column: second)
+      epilogue.storeSums(
+        (rows.0.1, rows.1.1, rows.2.1, rows.3.1, rows.4.1, rows.5.1), bias: bias.1, firstRow: firstRow,
+        column: c &+ 8)
     }
     epilogue.activateRows(
       firstRow: firstRow, rowCount: GEMM.tileRows, firstColumn: c, width: width, Self.self)
