@@ -28,14 +28,7 @@ struct BenchCommand: ParsableCommand {
   /// The most timed iterations unless --iterations asks for more.
   static let iterationCap = 10_000
 
-  @Option(name: .long, help: "Model name or alias (see `efficientnet info`).")
-  var model: String = "efficientnet_b0"
-
-  @Option(name: .long, help: "Override the model's width multiplier (e.g. 0.25 for a tiny test model).")
-  var width: Double?
-
-  @Option(name: .long, help: "Override the model's depth multiplier.")
-  var depth: Double?
+  @OptionGroup var variant: ModelVariantOptions
 
   @Option(name: .long, help: "Images per batch.")
   var batch: Int = 1
@@ -82,19 +75,11 @@ struct BenchCommand: ParsableCommand {
     if !(seconds >= 0 && seconds.isFinite) {
       throw ValidationError("--seconds must be a finite number of 0 or more, got \(seconds)")
     }
-    if let width, !(width > 0 && width.isFinite) {
-      throw ValidationError("--width must be a positive number, got \(width)")
-    }
-    if let depth, !(depth > 0 && depth.isFinite) {
-      throw ValidationError("--depth must be a positive number, got \(depth)")
-    }
   }
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
-    var configuration = try ModelRegistry.configuration(named: model)
-    if let width { configuration.widthMultiplier = width }
-    if let depth { configuration.depthMultiplier = depth }
+    let configuration = try variant.configuration()
     let size = resolution ?? configuration.resolution
     let architecture = try configuration.resolve()
     let network = EfficientNet(architecture: architecture, seed: 1)

@@ -2,6 +2,36 @@ import ArgumentParser
 import EfficientNetModels
 import Foundation
 
+/// `--model` with `--width` and `--depth` overrides, for the commands that build a named model of
+/// any size (`bench`, `run`).
+struct ModelVariantOptions: ParsableArguments {
+  @Option(name: .long, help: "Model name or alias (see `efficientnet info`).")
+  var model: String = "efficientnet_b0"
+
+  @Option(name: .long, help: "Override the model's width multiplier (e.g. 0.25 for a tiny test model).")
+  var width: Double?
+
+  @Option(name: .long, help: "Override the model's depth multiplier.")
+  var depth: Double?
+
+  func validate() throws {
+    if let width, !(width > 0 && width.isFinite) {
+      throw ValidationError("--width must be a positive number, got \(width)")
+    }
+    if let depth, !(depth > 0 && depth.isFinite) {
+      throw ValidationError("--depth must be a positive number, got \(depth)")
+    }
+  }
+
+  /// The named model's configuration with the width and depth overrides.
+  func configuration() throws -> Configuration {
+    var configuration = try ModelRegistry.configuration(named: model)
+    if let width { configuration.widthMultiplier = width }
+    if let depth { configuration.depthMultiplier = depth }
+    return configuration
+  }
+}
+
 /// `--phi` with `--alpha`, `--beta`, `--gamma` and a custom baseline: the model compound scaling
 /// gives from the named one (e.g. with the coefficients `efficientnet search` found).
 struct ScalingOptions: ParsableArguments {

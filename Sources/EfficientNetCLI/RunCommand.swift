@@ -14,14 +14,7 @@ struct RunCommand: ParsableCommand {
       Reads the tensor named 'input' ([N, C, H, W], any N, H, W) from --input, evaluates the model in inference mode and writes 'logits' and 'features.0' ... 'features.4' (NCHW, float32) to --output. The number of classes and input channels come from the weights.
       """)
 
-  @Option(name: .long, help: "Model name or alias (see `efficientnet info`).")
-  var model: String = "efficientnet_b0"
-
-  @Option(name: .long, help: "Override the model's width multiplier (e.g. 0.25 for a tiny test model).")
-  var width: Double?
-
-  @Option(name: .long, help: "Override the model's depth multiplier.")
-  var depth: Double?
+  @OptionGroup var variant: ModelVariantOptions
 
   @Option(name: .long, help: "Weights: safetensors with timm's names, or a PyTorch .pth/.pt.")
   var weights: String
@@ -49,9 +42,7 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
-    var base = try ModelRegistry.configuration(named: model)
-    if let width { base.widthMultiplier = width }
-    if let depth { base.depthMultiplier = depth }
+    let base = try variant.configuration()
     let start = Date()
     let network = try EfficientNet.load(configuration: base, contentsOf: URL(fileURLWithPath: weights))
     let engine = InferenceEngine(model: network)
