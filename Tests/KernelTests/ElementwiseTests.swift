@@ -73,6 +73,91 @@ final class ElementwiseTests: XCTestCase {
     XCTAssertEqual(values, [2, 10, -4, 2])
   }
 
+  func testOutOfPlaceActivationAndScalingMatchInPlace() {
+    let pool = ComputePool(threadCount: 2)
+    for activation in Activation.allCases {
+      for (index, count) in counts.enumerated() {
+        let source = Support.randomValues(count: count, seed: UInt64(300 + index), scale: 12)
+        var expected = source
+        var actual = [Float](repeating: .nan, count: count)
+        expected.withUnsafeMutableBufferPointer { Elementwise.applyActivationReference(activation, to: $0) }
+        source.withUnsafeBufferPointer { source in
+          actual.withUnsafeMutableBufferPointer {
+            Elementwise.applyActivation(activation, from: source, to: $0, pool: pool)
+          }
+        }
+        Support.assertClose(actual, expected, "\(activation) count=\(count)")
+      }
+    }
+    for (batch, pixels, channels) in [(1, 1, 1), (2, 7, 9), (3, 2_000, 17)] {
+      let seed = UInt64(batch * 10_000 + pixels * 100 + channels)
+      let scales = Support.randomValues(count: batch * channels, seed: seed)
+      let source = Support.randomValues(count: batch * pixels * channels, seed: seed &+ 1)
+      var expected = source
+      var actual = [Float](repeating: .nan, count: source.count)
+      scales.withUnsafeBufferPointer { scales in
+        expected.withUnsafeMutableBufferPointer {
+          Elementwise.scaleChannelsReference(
+            $0, batch: batch, pixels: pixels, channels: channels, scales: scales)
+        }
+        source.withUnsafeBufferPointer { source in
+          actual.withUnsafeMutableBufferPointer {
+            Elementwise.scaleChannels(
+              of: source, into: $0, batch: batch, pixels: pixels, channels: channels, scales: scales,
+              pool: pool)
+          }
+        }
+      }
+      XCTAssertEqual(actual, expected, "N=\(batch) P=\(pixels) C=\(channels)")
+    }
+  }
+
+  func testScaleImagesMatchesReferenceAndKnownValues() {
+    let pool = ComputePool(threadCount: 2)
+    // Image sizes that do and do not fill whole vectors, and parallel ranges that cut images.
+    for (batch, perImage) in [(1, 1), (3, 5), (2, 8), (4, 9), (5, 30_001)] {
+      let count = batch * perImage
+      let values = Support.randomValues(count: count, seed: UInt64(count))
+      let addend = Support.randomValues(count: count, seed: UInt64(count) &+ 1)
+      let scales = (0..<batch).map { Float($0 % 3) * 0.75 }  // 0, 0.75, 1.5, 0, …
+      for useScales in [false, true] {
+        for useAddend in [false, true] {
+          var expected = [Float](repeating: .nan, count: count)
+          var actual = expected
+          values.withUnsafeBufferPointer { values in
+            scales.withUnsafeBufferPointer { scales in
+              addend.withUnsafeBufferPointer { addend in
+                expected.withUnsafeMutableBufferPointer {
+                  Elementwise.scaleImagesReference(
+                    values, perImage: perImage, scales: useScales ? scales : nil,
+                    adding: useAddend ? addend : nil, into: $0)
+                }
+                actual.withUnsafeMutableBufferPointer {
+                  Elementwise.scaleImages(
+                    values, perImage: perImage, scales: useScales ? scales : nil,
+                    adding: useAddend ? addend : nil, into: $0, pool: pool)
+                }
+              }
+            }
+          }
+          XCTAssertEqual(actual, expected, "N=\(batch) per image \(perImage) \(useScales) \(useAddend)")
+        }
+      }
+    }
+    // Two images of two values: scales 2 and 0, plus 1.
+    var output = [Float](repeating: .nan, count: 4)
+    [Float]([1, 2, 3, 4]).withUnsafeBufferPointer { values in
+      [Float]([2, 0]).withUnsafeBufferPointer { scales in
+        [Float]([1, 1, 1, 1]).withUnsafeBufferPointer { addend in
+          output.withUnsafeMutableBufferPointer {
+            Elementwise.scaleImages(values, perImage: 2, scales: scales, adding: addend, into: $0)
+          }
+        }
+      }
+    }
+    XCTAssertEqual(output, [3, 5, 1, 1])
+  }
+
   func testSoftmaxMatchesReferenceAndSumsToOne() {
     for rows in [1, 3] {
       for columns in [1, 7, 8, 9, 17, 1000] {

@@ -13,12 +13,9 @@ extension TrainingPass {
     let perImage = pixels * block.outputChannels
     // 5. Residual and stochastic depth.
     let projectionGradient = buffer(batch * perImage)
-    for image in 0..<batch {
-      let scale = record.keepScale?.pointer[image] ?? 1
-      for index in image * perImage..<(image + 1) * perImage {
-        projectionGradient.pointer[index] = outputGradient.pointer[index] * scale
-      }
-    }
+    Elementwise.scaleImages(
+      outputGradient.readable, perImage: perImage, scales: record.keepScale?.readable, adding: nil,
+      into: projectionGradient.buffer, pool: pool)
     // 4. Projection.
     let projectedGradient = normalizeBackward(record.projection, outputGradient: projectionGradient)
     let projectionInputGradient = buffer(batch * pixels * channels)
@@ -78,7 +75,7 @@ extension TrainingPass {
     }
     // The skip connection passes the output gradient straight through.
     if block.hasResidual {
-      for index in 0..<batch * perImage { inputGradient.pointer[index] += outputGradient.pointer[index] }
+      Elementwise.add(outputGradient.readable, into: inputGradient.buffer, pool: pool)
     }
     return inputGradient
   }

@@ -77,9 +77,9 @@ extension TrainingPass {
       TrainingOps.pointwiseForward(
         reduced.pointer, rows: batch, layer: expand, activation: .sigmoid, into: gate.pointer, pool: pool)
       let scaled = buffer(batch * pixels * channels)
-      scaled.pointer.update(from: depthwise.output.pointer, count: batch * pixels * channels)
       Elementwise.scaleChannels(
-        scaled.buffer, batch: batch, pixels: pixels, channels: channels, scales: gate.readable, pool: pool)
+        of: depthwise.output.readable, into: scaled.buffer, batch: batch, pixels: pixels, channels: channels,
+        scales: gate.readable, pool: pool)
       squeeze = SqueezeRecord(pooled: pooled, reducedPreActivation: reducedPre, reduced: reduced, gate: gate)
       projectionInput = scaled
     }
@@ -106,14 +106,13 @@ extension TrainingPass {
         }
         keepScale = scales
       }
-      for image in 0..<batch {
-        let scale = scales.pointer[image]
-        for index in image * perImage..<(image + 1) * perImage {
-          output.pointer[index] = projection.output.pointer[index] * scale + input.pointer[index]
-        }
-      }
+      Elementwise.scaleImages(
+        projection.output.readable, perImage: perImage, scales: scales.readable, adding: input.readable,
+        into: output.buffer, pool: pool)
     } else {
-      output.pointer.update(from: projection.output.pointer, count: batch * perImage)
+      // A parallel copy.
+      Elementwise.applyActivation(
+        .identity, from: projection.output.readable, to: output.buffer, pool: pool)
     }
     return BlockRecord(
       block: block, input: input, inputPixels: inputPixels, geometry: g, expansion: expansion,

@@ -62,8 +62,7 @@ struct TrainingPass {
         savedInverseDeviation: inverse.pointer, into: normalized.pointer, pool: pool)
     }
     if activation != .identity {
-      output.pointer.update(from: normalized.pointer, count: positions * channels)
-      Elementwise.applyActivation(activation, to: output.buffer, pool: pool)
+      Elementwise.applyActivation(activation, from: normalized.readable, to: output.buffer, pool: pool)
     }
     return NormalizedLayer(
       norm: norm, positions: positions, channels: channels, activation: activation, convolutionOutput: input,
