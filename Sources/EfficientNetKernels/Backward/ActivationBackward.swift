@@ -77,15 +77,36 @@ public enum ActivationBackward {
       let dX = inputGradient.baseAddress
     else { return }
     pool.parallelRanges(outputGradient.count, grain: grain) { range in
+      activation.withPointwiseFunction(
+        GradientPass(x: x, dY: dY, dX: dX, range: range, accumulate: accumulate))
+    }
+  }
+
+  /// `dX (+)= dY · f'(x)` over one range, with `f` fixed at compile time (no `switch` per vector and
+  /// the constants in registers).
+  struct GradientPass: PointwiseFunctionBody {
+    let x: UnsafePointer<Float>
+    let dY: UnsafePointer<Float>
+    let dX: UnsafeMutablePointer<Float>
+    let range: Range<Int>
+    let accumulate: Bool
+
+    func run<Function: PointwiseFunction>(_: Function.Type) {
+      if accumulate { loop(Function.self, accumulate: true) } else { loop(Function.self, accumulate: false) }
+    }
+
+    @inline(__always)
+    private func loop<Function: PointwiseFunction>(_: Function.Type, accumulate: Bool) {
       var index = range.lowerBound
       while index &+ 8 <= range.upperBound {
-        var value = LaneAccess.load(dY + index) * derivative(of: activation, at: LaneAccess.load(x + index))
+        var value =
+          LaneAccess.load(dY + index) * derivative(of: Function.activation, at: LaneAccess.load(x + index))
         if accumulate { value += LaneAccess.load(dX + index) }
         LaneAccess.store(value, dX + index)
         index &+= 8
       }
       while index < range.upperBound {
-        let value = dY[index] * derivative(of: activation, at: x[index])
+        let value = dY[index] * derivative(of: Function.activation, at: x[index])
         dX[index] = accumulate ? dX[index] + value : value
         index &+= 1
       }

@@ -73,10 +73,14 @@ struct TrainingPass {
   /// From the gradient of the layer's output to the gradient of its convolution's output.
   func normalizeBackward(_ layer: NormalizedLayer, outputGradient: FloatBuffer) -> FloatBuffer {
     let count = layer.positions * layer.channels
-    let beforeActivation = buffer(count)
-    TrainingOps.activationBackward(
-      layer.activation, preActivation: layer.normalized.pointer, outputGradient: outputGradient.pointer,
-      inputGradient: beforeActivation.pointer, count: count, pool: pool)
+    // Without an activation the output gradient is already the normalization's.
+    var beforeActivation = outputGradient
+    if layer.activation != .identity {
+      beforeActivation = buffer(count)
+      TrainingOps.activationBackward(
+        layer.activation, preActivation: layer.normalized.pointer, outputGradient: outputGradient.pointer,
+        inputGradient: beforeActivation.pointer, count: count, pool: pool)
+    }
     let result = buffer(count)
     if layer.usesRunningStatistics {
       TrainingOps.frozenBatchNormBackward(
