@@ -47,11 +47,13 @@ struct BenchCommand: ParsableCommand {
 
   /// Profiled passes whose per-layer median the inference profile reports.
   static let profilePasses = 15
+  /// Profiled training steps whose per-call median `--train --profile` reports.
+  static let trainingProfileSteps = 3
 
   @Flag(
     name: .long,
     help:
-      "Also break a pass down by operation kind and layer, each time the median of 15 passes (text, on stderr with --json)."
+      "Also break a pass down by operation kind and layer, each time the median of 15 passes (with --train: the step's phases, then its forward and backward kernels over 3 steps; text, on stderr with --json)."
   )
   var profile = false
 
@@ -163,6 +165,16 @@ struct BenchCommand: ParsableCommand {
     var result = BenchResult(times: times)
     result.loss = lastLoss
     guard profile else { return (result, nil) }
+    // Layer by layer: a few more steps with every kernel call timed, per-call medians.
+    graph.profiling = true
+    var profiles: [LayerProfile] = []
+    for _ in 0..<BenchCommand.trainingProfileSteps {
+      store.zeroGradients()
+      _ = try graph.step(images: images, labels: labels, generator: &generator)
+      optimizer.step(parameters, learningRate: learningRate)
+      if let profile = graph.lastProfile { profiles.append(profile) }
+    }
+    graph.profiling = false
     let medians = phases.map { percentile($0, 0.5) }
     let total = max(medians.reduce(0, +), .leastNonzeroMagnitude)
     let names = ["zero gradients", "forward + backward", "optimizer (RMSProp TF)"]
@@ -174,7 +186,12 @@ struct BenchCommand: ParsableCommand {
     }
     lines.append(
       String(format: "  parameters updated: %d tensors, %d values", parameters.count, network.parameterCount))
-    return (result, lines.joined(separator: "\n") + "\n")
+    var text = lines.joined(separator: "\n") + "\n"
+    if let layers = LayerProfile.median(of: profiles) {
+      text += "forward and backward, kernel by kernel (\"forward\"/\"backward\" in each kind):\n"
+      text += ProfileReport.text(layers)
+    }
+    return (result, text)
   }
 }
 

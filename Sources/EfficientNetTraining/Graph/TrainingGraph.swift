@@ -84,6 +84,13 @@ public final class TrainingGraph {
   /// Bytes held for saved activations and their gradients (for the batch shape last used).
   public var activationBytes: Int { workspace.byteCount }
 
+  /// Whether ``step(images:labels:generator:)`` times each kernel call into ``lastProfile``
+  /// (forward and backward layer by layer; off by default, and the numbers are the same either way).
+  public var profiling = false
+
+  /// The kernel timings of the last step taken with ``profiling`` on (nil before one).
+  public private(set) var lastProfile: LayerProfile?
+
   /// The current parameters as a model (for evaluation or saving).
   public func model() throws -> EfficientNet {
     try EfficientNet(architecture: architecture, tensors: parameters.tensors(), source: "training state")
@@ -129,9 +136,12 @@ public final class TrainingGraph {
     }
     refreshPackedWeights()
     workspace.reset()
+    let profiler = profiling ? StepProfiler() : nil
+    defer { lastProfile = profiler?.profile }
     return images.withUnsafeBufferPointer { input in
       var pass = TrainingPass(
-        graph: self, batch: images.shape[0], height: images.shape[1], width: images.shape[2])
+        graph: self, batch: images.shape[0], height: images.shape[1], width: images.shape[2],
+        profiler: profiler)
       return pass.run(input: input.baseAddress!, labels: labels, generator: &generator)
     }
   }

@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetKernels
 import EfficientNetModels
+import Foundation
 
 extension TrainingPass {
   /// From the gradient of a block's output to the gradient of its input, adding parameter gradients.
@@ -11,20 +12,35 @@ extension TrainingPass {
     let channels = block.expandedChannels
     let pixels = record.geometry.outputHeight * record.geometry.outputWidth
     let perImage = pixels * block.outputChannels
+    let name = "blocks.\(block.stage).\(block.indexInStage)."
     // 5. Residual and stochastic depth.
     let projectionGradient = buffer(batch * perImage)
-    Elementwise.scaleImages(
-      outputGradient.readable, perImage: perImage, scales: record.keepScale?.readable, adding: nil,
-      into: projectionGradient.buffer, pool: pool)
+    timed(name + "residual", "residual + drop path backward") {
+      Elementwise.scaleImages(
+        outputGradient.readable, perImage: perImage, scales: record.keepScale?.readable, adding: nil,
+        into: projectionGradient.buffer, pool: pool)
+    }
     // 4. Projection.
-    let projectedGradient = normalizeBackward(record.projection, outputGradient: projectionGradient)
+    let projectedGradient = timed(name + "project bn", "batch norm + activation backward") {
+      normalizeBackward(record.projection, outputGradient: projectionGradient)
+    }
     let projectionInputGradient = buffer(batch * pixels * channels)
-    TrainingOps.pointwiseBackward(
-      record.projectionInput.pointer, rows: batch * pixels, layer: layers.projection,
-      outputGradient: projectedGradient.pointer, inputGradient: projectionInputGradient.pointer, pool: pool)
+    timed(
+      name + "project", "1x1 conv backward", macs: 2 * batch * pixels * channels * block.outputChannels
+    ) {
+      TrainingOps.pointwiseBackward(
+        record.projectionInput.pointer, rows: batch * pixels, layer: layers.projection,
+        outputGradient: projectedGradient.pointer, inputGradient: projectionInputGradient.pointer, pool: pool)
+    }
     // 3. Squeeze-and-excitation.
     var depthwiseOutputGradient = projectionInputGradient
     if let squeeze = record.squeeze, let reduce = layers.squeezeReduce, let expand = layers.squeezeExpand {
+      let profileStart = profiler.map { _ in DispatchTime.now().uptimeNanoseconds }
+      defer {
+        if let profiler, let profileStart {
+          profiler.record(name + "se", "squeeze-excitation backward", since: profileStart)
+        }
+      }
       let reducedChannels = block.squeezeChannels
       // Through the channel scaling: dX = dY·gate, dgate = Σ_p dY·X; then through the sigmoid.
       let gateGradient = buffer(batch * channels)
@@ -57,25 +73,42 @@ extension TrainingPass {
       depthwiseOutputGradient = direct
     }
     // 2. Depthwise.
-    let depthwiseGradient = normalizeBackward(record.depthwise, outputGradient: depthwiseOutputGradient)
+    let depthwiseGradient = timed(name + "depthwise bn", "batch norm + activation backward") {
+      normalizeBackward(record.depthwise, outputGradient: depthwiseOutputGradient)
+    }
     let depthwiseInput = record.expansion?.output ?? record.input
     let depthwiseInputGradient = buffer(batch * record.inputPixels * channels)
-    TrainingOps.depthwiseBackward(
-      depthwiseInput.pointer, batch: batch, geometry: record.geometry, layer: layers.depthwise,
-      outputGradient: depthwiseGradient.pointer, inputGradient: depthwiseInputGradient.pointer, pool: pool)
+    let kernel = record.geometry.kernelHeight * record.geometry.kernelWidth
+    timed(
+      name + "depthwise", "depthwise \(block.kernelSize)x\(block.kernelSize) backward",
+      macs: 2 * batch * pixels * channels * kernel
+    ) {
+      TrainingOps.depthwiseBackward(
+        depthwiseInput.pointer, batch: batch, geometry: record.geometry, layer: layers.depthwise,
+        outputGradient: depthwiseGradient.pointer, inputGradient: depthwiseInputGradient.pointer, pool: pool)
+    }
     // 1. Expansion.
     var inputGradient = depthwiseInputGradient
     if let expansion = record.expansion, let layer = layers.expansion {
-      let expandedGradient = normalizeBackward(expansion, outputGradient: depthwiseInputGradient)
+      let expandedGradient = timed(name + "expand bn", "batch norm + activation backward") {
+        normalizeBackward(expansion, outputGradient: depthwiseInputGradient)
+      }
       inputGradient = buffer(batch * record.inputPixels * block.inputChannels)
-      TrainingOps.pointwiseBackward(
-        record.input.pointer, rows: batch * record.inputPixels, layer: layer,
-        outputGradient: expandedGradient.pointer,
-        inputGradient: inputGradient.pointer, pool: pool)
+      timed(
+        name + "expand", "1x1 conv backward",
+        macs: 2 * batch * record.inputPixels * block.inputChannels * channels
+      ) {
+        TrainingOps.pointwiseBackward(
+          record.input.pointer, rows: batch * record.inputPixels, layer: layer,
+          outputGradient: expandedGradient.pointer,
+          inputGradient: inputGradient.pointer, pool: pool)
+      }
     }
     // The skip connection passes the output gradient straight through.
     if block.hasResidual {
-      Elementwise.add(outputGradient.readable, into: inputGradient.buffer, pool: pool)
+      timed(name + "residual", "residual + drop path backward") {
+        Elementwise.add(outputGradient.readable, into: inputGradient.buffer, pool: pool)
+      }
     }
     return inputGradient
   }

@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetKernels
 import EfficientNetModels
+import Foundation
 
 /// What a block's backward needs from its forward.
 struct BlockRecord {
@@ -33,16 +34,23 @@ extension TrainingPass {
   ) -> BlockRecord {
     let channels = block.expandedChannels
     let inputPixels = height * width
+    let name = "blocks.\(block.stage).\(block.indexInStage)."
     // 1. Expansion (inverted residual only).
     var expansion: NormalizedLayer?
     var depthwiseInput = input
     if let layer = layers.expansion, let norm = layers.expansionNorm {
       let convolution = buffer(batch * inputPixels * channels)
-      TrainingOps.pointwiseForward(
-        input.pointer, rows: batch * inputPixels, layer: layer, into: convolution.pointer, pool: pool)
-      let normalized = normalizeForward(
-        norm, input: convolution, positions: batch * inputPixels, channels: channels,
-        activation: graph.activation)
+      timed(
+        name + "expand", "1x1 conv forward", macs: batch * inputPixels * block.inputChannels * channels
+      ) {
+        TrainingOps.pointwiseForward(
+          input.pointer, rows: batch * inputPixels, layer: layer, into: convolution.pointer, pool: pool)
+      }
+      let normalized = timed(name + "expand bn", "batch norm + activation forward") {
+        normalizeForward(
+          norm, input: convolution, positions: batch * inputPixels, channels: channels,
+          activation: graph.activation)
+      }
       expansion = normalized
       depthwiseInput = normalized.output
     }
@@ -50,17 +58,28 @@ extension TrainingPass {
     let g = geometry(height, width, kernel: block.kernelSize, stride: block.stride)
     let pixels = g.outputHeight * g.outputWidth
     let depthwiseOutput = buffer(batch * pixels * channels)
-    TrainingOps.depthwiseForward(
-      depthwiseInput.pointer, batch: batch, geometry: g, layer: layers.depthwise,
-      into: depthwiseOutput.pointer,
-      pool: pool)
-    let depthwise = normalizeForward(
-      layers.depthwiseNorm, input: depthwiseOutput, positions: batch * pixels, channels: channels,
-      activation: graph.activation)
+    let depthwiseKind = "depthwise \(block.kernelSize)x\(block.kernelSize) forward"
+    let depthwiseMACs = batch * pixels * channels * g.kernelHeight * g.kernelWidth
+    timed(name + "depthwise", depthwiseKind, macs: depthwiseMACs) {
+      TrainingOps.depthwiseForward(
+        depthwiseInput.pointer, batch: batch, geometry: g, layer: layers.depthwise,
+        into: depthwiseOutput.pointer, pool: pool)
+    }
+    let depthwise = timed(name + "depthwise bn", "batch norm + activation forward") {
+      normalizeForward(
+        layers.depthwiseNorm, input: depthwiseOutput, positions: batch * pixels, channels: channels,
+        activation: graph.activation)
+    }
     // 3. Squeeze-and-excitation.
     var squeeze: SqueezeRecord?
     var projectionInput = depthwise.output
     if let reduce = layers.squeezeReduce, let expand = layers.squeezeExpand {
+      let profileStart = profiler.map { _ in DispatchTime.now().uptimeNanoseconds }
+      defer {
+        if let profiler, let profileStart {
+          profiler.record(name + "se", "squeeze-excitation forward", since: profileStart)
+        }
+      }
       let reducedChannels = block.squeezeChannels
       let pooled = buffer(batch * channels)
       Pooling.globalAveragePool(
@@ -85,12 +104,16 @@ extension TrainingPass {
     }
     // 4. Projection + batch norm (no activation).
     let projected = buffer(batch * pixels * block.outputChannels)
-    TrainingOps.pointwiseForward(
-      projectionInput.pointer, rows: batch * pixels, layer: layers.projection, into: projected.pointer,
-      pool: pool)
-    let projection = normalizeForward(
-      layers.projectionNorm, input: projected, positions: batch * pixels, channels: block.outputChannels,
-      activation: .identity)
+    timed(name + "project", "1x1 conv forward", macs: batch * pixels * channels * block.outputChannels) {
+      TrainingOps.pointwiseForward(
+        projectionInput.pointer, rows: batch * pixels, layer: layers.projection, into: projected.pointer,
+        pool: pool)
+    }
+    let projection = timed(name + "project bn", "batch norm + activation forward") {
+      normalizeForward(
+        layers.projectionNorm, input: projected, positions: batch * pixels, channels: block.outputChannels,
+        activation: .identity)
+    }
     // 5. Stochastic depth and the residual.
     let output = buffer(batch * pixels * block.outputChannels)
     var keepScale: FloatBuffer?
@@ -106,13 +129,17 @@ extension TrainingPass {
         }
         keepScale = scales
       }
-      Elementwise.scaleImages(
-        projection.output.readable, perImage: perImage, scales: scales.readable, adding: input.readable,
-        into: output.buffer, pool: pool)
+      timed(name + "residual", "residual + drop path") {
+        Elementwise.scaleImages(
+          projection.output.readable, perImage: perImage, scales: scales.readable, adding: input.readable,
+          into: output.buffer, pool: pool)
+      }
     } else {
       // A parallel copy.
-      Elementwise.applyActivation(
-        .identity, from: projection.output.readable, to: output.buffer, pool: pool)
+      timed(name + "output copy", "residual + drop path") {
+        Elementwise.applyActivation(
+          .identity, from: projection.output.readable, to: output.buffer, pool: pool)
+      }
     }
     return BlockRecord(
       block: block, input: input, inputPixels: inputPixels, geometry: g, expansion: expansion,

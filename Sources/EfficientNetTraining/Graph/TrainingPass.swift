@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetKernels
 import EfficientNetModels
+import Foundation
 
 /// Batch norm + activation after a convolution, with what its backward needs.
 struct NormalizedLayer {
@@ -24,6 +25,8 @@ struct TrainingPass {
   let batch: Int
   let height: Int
   let width: Int
+  /// Times each kernel call when the step is profiled.
+  let profiler: StepProfiler?
   var parameters: ParameterStore { graph.parameters }
   var workspace: Workspace { graph.workspace }
   var pool: ComputePool { graph.pool }
@@ -112,12 +115,17 @@ struct TrainingPass {
     var h = stemGeometry.outputHeight
     var w = stemGeometry.outputWidth
     let stemConvolution = buffer(batch * h * w * stemChannels)
-    TrainingOps.stemForward(
-      input, batch: batch, geometry: stemGeometry, stem: graph.stem, into: stemConvolution.pointer, pool: pool
-    )
-    let stem = normalizeForward(
-      graph.stem.norm, input: stemConvolution, positions: batch * h * w, channels: stemChannels,
-      activation: activation)
+    let stemMACs = batch * h * w * stemChannels * configuration.inputChannels * 9
+    timed("conv_stem", "stem 3x3 forward", macs: stemMACs) {
+      TrainingOps.stemForward(
+        input, batch: batch, geometry: stemGeometry, stem: graph.stem, into: stemConvolution.pointer,
+        pool: pool)
+    }
+    let stem = timed("bn1", "batch norm + activation forward") {
+      normalizeForward(
+        graph.stem.norm, input: stemConvolution, positions: batch * h * w, channels: stemChannels,
+        activation: activation)
+    }
 
     var current = stem.output
     var records: [BlockRecord] = []
@@ -135,11 +143,17 @@ struct TrainingPass {
     let lastChannels = graph.head.inputs
     let pixels = h * w
     let headConvolution = buffer(batch * pixels * headChannels)
-    TrainingOps.pointwiseForward(
-      current.pointer, rows: batch * pixels, layer: graph.head, into: headConvolution.pointer, pool: pool)
-    let head = normalizeForward(
-      graph.headNorm, input: headConvolution, positions: batch * pixels, channels: headChannels,
-      activation: activation)
+    let headMACs = batch * pixels * lastChannels * headChannels
+    timed("conv_head", "1x1 conv forward", macs: headMACs) {
+      TrainingOps.pointwiseForward(
+        current.pointer, rows: batch * pixels, layer: graph.head, into: headConvolution.pointer, pool: pool)
+    }
+    let head = timed("bn2", "batch norm + activation forward") {
+      normalizeForward(
+        graph.headNorm, input: headConvolution, positions: batch * pixels, channels: headChannels,
+        activation: activation)
+    }
+    var profileStart = DispatchTime.now().uptimeNanoseconds
     let pooled = buffer(batch * headChannels)
     Pooling.globalAveragePool(
       input: head.output.readable, batch: batch, pixels: pixels, channels: headChannels,
@@ -164,6 +178,8 @@ struct TrainingPass {
     let (loss, correct) = TrainingOps.crossEntropy(
       logits: logits.pointer, labels: labels, classes: classes, smoothing: graph.labelSmoothing,
       classWeights: graph.classWeights, gradient: logitGradient.pointer, pool: pool)
+    profiler?.record("classifier", "pool + classifier + loss", since: profileStart)
+    profileStart = DispatchTime.now().uptimeNanoseconds
 
     // Backward: classifier, dropout, pooling, head.
     let classifierInputGradient = buffer(batch * headChannels)
@@ -172,6 +188,7 @@ struct TrainingPass {
       inputGradient: graph.trainsBackbone ? classifierInputGradient.pointer : nil, pool: pool)
     // A frozen backbone needs no gradient: stop at the classifier.
     guard graph.trainsBackbone else {
+      profiler?.record("classifier", "classifier backward", since: profileStart)
       return StepResult(loss: loss, correct: correct, logits: logits.array)
     }
     // Through dropout (its mask scale), then the average pool.
@@ -182,22 +199,31 @@ struct TrainingPass {
     SqueezeExcitationBackward.globalAveragePoolBackward(
       outputGradient: classifierInputGradient.readable, batch: batch, pixels: pixels, channels: headChannels,
       inputGradient: headOutputGradient.buffer, accumulate: false, pool: pool)
-    let headConvolutionGradient = normalizeBackward(head, outputGradient: headOutputGradient)
+    profiler?.record("classifier", "classifier backward", since: profileStart)
+    let headConvolutionGradient = timed("bn2", "batch norm + activation backward") {
+      normalizeBackward(head, outputGradient: headOutputGradient)
+    }
     var gradient = buffer(batch * pixels * lastChannels)
-    TrainingOps.pointwiseBackward(
-      current.pointer, rows: batch * pixels, layer: graph.head,
-      outputGradient: headConvolutionGradient.pointer,
-      inputGradient: gradient.pointer, pool: pool)
+    timed("conv_head", "1x1 conv backward", macs: 2 * headMACs) {
+      TrainingOps.pointwiseBackward(
+        current.pointer, rows: batch * pixels, layer: graph.head,
+        outputGradient: headConvolutionGradient.pointer,
+        inputGradient: gradient.pointer, pool: pool)
+    }
 
     for (record, handles) in zip(records, graph.blockHandles).reversed() {
       gradient = blockBackward(record, handles, outputGradient: gradient)
     }
 
     // Stem backward (the input needs no gradient).
-    let stemGradient = normalizeBackward(stem, outputGradient: gradient)
-    TrainingOps.stemWeightGradient(
-      input, batch: batch, geometry: stemGeometry, stem: graph.stem, outputGradient: stemGradient.pointer,
-      pool: pool)
+    let stemGradient = timed("bn1", "batch norm + activation backward") {
+      normalizeBackward(stem, outputGradient: gradient)
+    }
+    timed("conv_stem", "stem 3x3 backward", macs: stemMACs) {
+      TrainingOps.stemWeightGradient(
+        input, batch: batch, geometry: stemGeometry, stem: graph.stem, outputGradient: stemGradient.pointer,
+        pool: pool)
+    }
     return StepResult(loss: loss, correct: correct, logits: logits.array)
   }
 }
