@@ -223,6 +223,46 @@ final class BackwardNormalizationTests: XCTestCase {
     }
   }
 
+  /// The activation applied in the normalization's last pass gives, to the bit, the vector activation
+  /// of each `y`, and leaves `y` itself unchanged.
+  func testActivatedOutputEqualsActivationOfTheOutput() {
+    for (index, (rows, channels)) in [(2, 1), (513, 8), (1100, 9), (600, 33)].enumerated() {
+      let seed = UInt64(7000 + index * 10)
+      let x = Support.random(rows * channels, seed: seed).map { $0 * 6 - 3 }
+      let gamma = Support.random(channels, seed: seed + 1).map { $0 * 4 }
+      let beta = Support.random(channels, seed: seed + 2).map { $0 - 0.5 }
+      let plain = forward(x: x, rows: rows, channels: channels, gamma: gamma, beta: beta, reference: false)
+      for activation in Activation.allCases {
+        var y = [Float](repeating: .nan, count: x.count)
+        var activated = [Float](repeating: .nan, count: x.count)
+        var saved = ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels))
+        x.readBuffer { x in
+          gamma.readBuffer { gamma in
+            beta.readBuffer { beta in
+              y.writeBuffer { y in
+                activated.writeBuffer { activated in
+                  saved.0.writeBuffer { mean in
+                    saved.1.writeBuffer { inverse in
+                      BatchNormalization.trainingForward(
+                        input: x, rows: rows, channels: channels, scale: gamma, shift: beta, epsilon: 1e-5,
+                        output: y, savedMean: mean, savedInverseStandardDeviation: inverse, runningMean: nil,
+                        runningVariance: nil, activation: activation, activatedOutput: activated,
+                        pool: ComputePool(threadCount: 2))
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        let expected = plain.y.map { activation.apply(SIMD8<Float>(repeating: $0))[0] }
+        let label = "\(activation) M=\(rows) C=\(channels)"
+        XCTAssertEqual(y, plain.y, "y, " + label)
+        XCTAssertEqual(activated, expected, "activated, " + label)
+      }
+    }
+  }
+
   func testInferenceForwardMatchesTwinAndHandValue() {
     let (rows, channels) = (11, 9)
     let x = Support.random(rows * channels, seed: 61)

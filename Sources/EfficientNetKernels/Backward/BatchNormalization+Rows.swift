@@ -65,26 +65,58 @@ extension BatchNormalization {
     }
   }
 
-  /// `y[m, c] = (x[m, c] − center[c])·factor[c] + shift[c]` over all rows, in parallel.
+  /// `y[m, c] = (x[m, c] − center[c])·factor[c] + shift[c]` over all rows, in parallel; with
+  /// `activated`, also `activated[m, c] = activation(y[m, c])` from the same registers.
   static func normalize(
     _ x: UnsafePointer<Float>, rows: Int, channels c: Int, center: UnsafePointer<Float>,
     factor: UnsafePointer<Float>, shift: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-    pool: ComputePool
+    activation: Activation = .identity, activated: UnsafeMutablePointer<Float>? = nil, pool: ComputePool
   ) {
     let grain = max(1, grainFloats / c)
     pool.parallelRanges(rows, grain: grain) { range in
-      for row in range {
+      let body = NormalizedRows(
+        x: x, channels: c, center: center, factor: factor, shift: shift, y: y, activated: activated,
+        rows: range)
+      if activated == nil { body.run(IdentityFunction.self) } else { activation.withPointwiseFunction(body) }
+    }
+  }
+
+  /// One range of rows of ``normalize(_:rows:channels:center:factor:shift:into:activation:activated:pool:)``,
+  /// with the activation fixed at compile time.
+  struct NormalizedRows: PointwiseFunctionBody {
+    let x: UnsafePointer<Float>
+    let channels: Int
+    let center: UnsafePointer<Float>
+    let factor: UnsafePointer<Float>
+    let shift: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let activated: UnsafeMutablePointer<Float>?
+    let rows: Range<Int>
+
+    func run<Function: PointwiseFunction>(_: Function.Type) {
+      let c = channels
+      for row in rows {
         let (source, destination) = (x + row * c, y + row * c)
+        let target = activated.map { $0 + row * c }
         var j = 0
         while j &+ 8 <= c {
           let centered = LaneAccess.load(source + j) - LaneAccess.load(center + j)
           let value = LaneAccess.load(shift + j).addingProduct(centered, LaneAccess.load(factor + j))
           LaneAccess.store(value, destination + j)
+          if let target { LaneAccess.store(Function.apply(value), target + j) }
           j &+= 8
         }
+        let tail = j
         while j < c {
           destination[j] = shift[j].addingProduct(source[j] - center[j], factor[j])
           j &+= 1
+        }
+        // The last channels through the vector function too, so every value gets the same bits.
+        if let target, tail < c {
+          var lanes = SIMD8<Float>()
+          for lane in 0..<(c - tail) { lanes[lane] = destination[tail + lane] }
+          lanes = Function.apply(lanes)
+          for lane in 0..<(c - tail) { target[tail + lane] = lanes[lane] }
         }
       }
     }

@@ -31,6 +31,10 @@ public enum BatchNormalization {
   ///   - runningMean: `[C]`, updated in place, or `nil` to leave the running statistics alone.
   ///   - runningVariance: `[C]`, updated in place (given exactly when `runningMean` is).
   ///   - momentum: the weight of the batch statistics in the running update (PyTorch's 0.1).
+  ///   - activation: applied to `y` into `activatedOutput` (the activation that follows the norm).
+  ///   - activatedOutput: `activation(y)[M, C]`, or `nil` for none; must not overlap `input` or
+  ///     `output`. Computed in the same pass as `y`, with the same values as applying the activation
+  ///     afterwards.
   ///   - pool: the threads to use.
   public static func trainingForward(
     input: UnsafeBufferPointer<Float>, rows: Int, channels: Int, scale: UnsafeBufferPointer<Float>,
@@ -38,7 +42,8 @@ public enum BatchNormalization {
     savedMean: UnsafeMutableBufferPointer<Float>,
     savedInverseStandardDeviation: UnsafeMutableBufferPointer<Float>,
     runningMean: UnsafeMutableBufferPointer<Float>?, runningVariance: UnsafeMutableBufferPointer<Float>?,
-    momentum: Float = 0.1, pool: ComputePool = .shared
+    momentum: Float = 0.1, activation: Activation = .identity,
+    activatedOutput: UnsafeMutableBufferPointer<Float>? = nil, pool: ComputePool = .shared
   ) {
     let c = channels
     precondition(rows >= 2, "batch norm in training needs at least 2 values per channel, got \(rows)")
@@ -50,6 +55,7 @@ public enum BatchNormalization {
     precondition(
       (runningMean.map { $0.count == c } ?? true) && (runningVariance.map { $0.count == c } ?? true),
       "running statistics must be [C]")
+    precondition(activatedOutput.map { $0.count == rows * c } ?? true, "activated output must be [M, C]")
     guard let x = input.baseAddress, let y = output.baseAddress, let mean = savedMean.baseAddress,
       let inverse = savedInverseStandardDeviation.baseAddress, let gamma = scale.baseAddress,
       let beta = shift.baseAddress
@@ -78,10 +84,13 @@ public enum BatchNormalization {
         runningVariance[channel] = Float((1 - m) * Double(runningVariance[channel]) + m * unbiased)
       }
     }
-    // Pass 3: y = (x − μ)·(γ/σ) + β.
+    // Pass 3: y = (x − μ)·(γ/σ) + β (and its activation).
     ScratchBuffers.shared.withBuffer(capacity: c) { factor in
       for channel in 0..<c { factor[channel] = gamma[channel] * inverse[channel] }
-      normalize(x, rows: rows, channels: c, center: mean, factor: factor, shift: beta, into: y, pool: pool)
+      normalize(
+        x, rows: rows, channels: c, center: mean, factor: factor, shift: beta, into: y,
+        activation: activation,
+        activated: activatedOutput?.baseAddress, pool: pool)
     }
   }
 

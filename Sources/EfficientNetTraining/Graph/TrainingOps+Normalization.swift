@@ -11,7 +11,8 @@ extension TrainingOps {
     _ x: UnsafePointer<Float>, positions: Int, channels: Int, gamma: UnsafePointer<Float>,
     beta: UnsafePointer<Float>, epsilon: Double, momentum: Double, runningMean: UnsafeMutablePointer<Float>,
     runningVariance: UnsafeMutablePointer<Float>, savedMean: UnsafeMutablePointer<Float>,
-    savedInverseDeviation: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, pool: ComputePool
+    savedInverseDeviation: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
+    activation: Activation = .identity, activated: UnsafeMutablePointer<Float>? = nil, pool: ComputePool
   ) {
     let count = positions * channels
     BatchNormalization.trainingForward(
@@ -24,8 +25,8 @@ extension TrainingOps {
         start: savedInverseDeviation, count: channels),
       runningMean: UnsafeMutableBufferPointer(start: runningMean, count: channels),
       runningVariance: UnsafeMutableBufferPointer(start: runningVariance, count: channels),
-      momentum: Float(momentum),
-      pool: pool)
+      momentum: Float(momentum), activation: activation,
+      activatedOutput: activated.map { UnsafeMutableBufferPointer(start: $0, count: count) }, pool: pool)
   }
 
   /// Batch-norm backward from the input `x` and the saved statistics: `dX` (overwritten),

@@ -56,15 +56,17 @@ struct TrainingPass {
         runningMean: norm.runningMean.pointer, runningVariance: norm.runningVariance.pointer,
         savedMean: mean.pointer, savedInverseDeviation: inverse.pointer, into: normalized.pointer, pool: pool)
     } else {
+      // The activation runs in the normalization's last pass.
       TrainingOps.batchNormForward(
         input.pointer, positions: positions, channels: channels, gamma: norm.gamma.pointer,
         beta: norm.beta.pointer,
         epsilon: configuration.batchNormEpsilon, momentum: graph.batchNormMomentum,
         runningMean: norm.runningMean.pointer, runningVariance: norm.runningVariance.pointer,
         savedMean: mean.pointer,
-        savedInverseDeviation: inverse.pointer, into: normalized.pointer, pool: pool)
+        savedInverseDeviation: inverse.pointer, into: normalized.pointer, activation: activation,
+        activated: activation == .identity ? nil : output.pointer, pool: pool)
     }
-    if activation != .identity {
+    if frozen && activation != .identity {
       Elementwise.applyActivation(activation, from: normalized.readable, to: output.buffer, pool: pool)
     }
     return NormalizedLayer(
