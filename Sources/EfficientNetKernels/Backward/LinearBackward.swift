@@ -18,6 +18,9 @@ public enum LinearBackward {
   static let packingMinimumColumns = 48
   /// Products with fewer multiply-adds than this stay on the calling thread.
   static let parallelThreshold = 1 << 17
+  /// The weight gradient splits a long `M` into chunks of about this many rows when `X` is the
+  /// larger operand (see ``weightGradient(outputGradient:input:rows:outputCount:inputCount:weightGradient:accumulate:pool:)``).
+  static let weightChunkRows = 4096
 
   /// The input gradient `dX[M, K] (+)= dY[M, N] · W[N, K]`.
   ///
@@ -75,10 +78,13 @@ public enum LinearBackward {
   ///
   /// A transposed-A product: `M` (up to `H·W·batch`) is the long reduction axis, `N` and `K` are
   /// channel counts. Tiles of 6 output rows × 16 columns sum blocks of 128 rows of `M` in registers.
-  /// When there are at least as many 6-row tiles of `N` as threads, each thread owns a range of rows
-  /// of `dW` (the result then does not depend on the thread count); otherwise `M` is split over the
-  /// threads and their partial products (borrowed scratch, no allocation in steady state) are added
-  /// in order, which changes the rounding, not the value, with the thread count.
+  /// When `K ≥ N` and `M` holds at least two chunks of 4096 rows, `M` is cut into chunks fixed by `M`
+  /// alone, each summed into its own partial, and the partials are added in order (X, the larger
+  /// operand, is then read once). Otherwise, when there are at least as many 6-row tiles of `N` as
+  /// threads, each thread owns a range of rows of `dW`. In both cases the result does not depend on
+  /// the thread count. Otherwise `M` is split over the threads and their partial products (borrowed
+  /// scratch, no allocation in steady state) are added in order, which changes the rounding, not
+  /// the value, with the thread count.
   ///
   /// - Parameters:
   ///   - outputGradient: `dY[M, N]`.
@@ -106,6 +112,26 @@ public enum LinearBackward {
     }
     let threads = m * n * k < parallelThreshold ? 1 : pool.threadCount
     let rowTiles = (n + StridedProduct.tileRows - 1) / StridedProduct.tileRows
+    let chunks = m / weightChunkRows
+    if k >= n && chunks >= 2 {
+      // X is the larger operand and M is long: split M into a fixed number of chunks (set by M alone,
+      // so the result does not depend on the thread count), each summed whole into its own partial,
+      // so that X is read once in all instead of once per thread; the partials are added in order.
+      // B0's narrow projections at 112×112 and 56×56 (batch 16): 25–40% faster.
+      ScratchBuffers.shared.withBuffer(capacity: chunks * n * k) { partials in
+        pool.parallelFor(chunks) { chunk in
+          accumulateTransposed(
+            dY: dY, outputStride: n, x: x, inputCount: k,
+            rows: ChunkedReduction.share(of: m, task: chunk, taskCount: chunks), outputRows: n,
+            into: partials + chunk * n * k, accumulate: false)
+        }
+        if !accumulate { dW.update(from: partials, count: n * k) }
+        for chunk in (accumulate ? 0 : 1)..<chunks {
+          ChunkedReduction.addVectors(partials + chunk * n * k, into: dW, count: n * k)
+        }
+      }
+      return
+    }
     if threads == 1 || rowTiles >= threads {
       let taskCount = min(threads, rowTiles)
       pool.parallelFor(taskCount) { task in
