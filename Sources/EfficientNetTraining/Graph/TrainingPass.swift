@@ -76,17 +76,22 @@ struct TrainingPass {
   }
 
   /// From the gradient of the layer's output to the gradient of its convolution's output.
+  ///
+  /// Consumes `outputGradient`: the activation's gradient and then (but for frozen statistics) the
+  /// batch norm's input gradient overwrite it in place, since every caller's output gradient is dead
+  /// after this; that saves two buffers the size of the layer per step.
   func normalizeBackward(_ layer: NormalizedLayer, outputGradient: FloatBuffer) -> FloatBuffer {
     let count = layer.positions * layer.channels
     // Without an activation the output gradient is already the normalization's.
-    var beforeActivation = outputGradient
+    let beforeActivation = outputGradient
     if layer.activation != .identity {
-      beforeActivation = buffer(count)
       TrainingOps.activationBackward(
         layer.activation, preActivation: layer.normalized.pointer, outputGradient: outputGradient.pointer,
-        inputGradient: beforeActivation.pointer, count: count, pool: pool)
+        inputGradient: outputGradient.pointer, count: count, pool: pool)
     }
-    let result = buffer(count)
+    // Batch-norm backward may write its input gradient over its output gradient; the frozen one
+    // reads the output gradient again after writing, so it gets its own buffer.
+    let result = layer.usesRunningStatistics ? buffer(count) : beforeActivation
     if layer.usesRunningStatistics {
       TrainingOps.frozenBatchNormBackward(
         layer.convolutionOutput.pointer, positions: layer.positions, channels: layer.channels,
