@@ -112,24 +112,28 @@ public enum LinearBackward {
     }
     let threads = m * n * k < parallelThreshold ? 1 : pool.threadCount
     let rowTiles = (n + StridedProduct.tileRows - 1) / StridedProduct.tileRows
-    let chunks = m / weightChunkRows
-    if k >= n && chunks >= 2 {
-      // X is the larger operand and M is long: split M into a fixed number of chunks (set by M alone,
-      // so the result does not depend on the thread count), each summed whole into its own partial,
-      // so that X is read once in all instead of once per thread; the partials are added in order.
-      // B0's narrow projections at 112×112 and 56×56 (batch 16): 25–40% faster.
-      ScratchBuffers.shared.withBuffer(capacity: chunks * n * k) { partials in
-        pool.parallelFor(chunks) { chunk in
+    // Splits `M` into `parts` equal parts, sums each into its own partial (borrowed scratch, no
+    // allocation in steady state) and adds the partials into `dW` in order.
+    func sumInParts(_ parts: Int) {
+      ScratchBuffers.shared.withBuffer(capacity: parts * n * k) { partials in
+        pool.parallelFor(parts) { part in
           accumulateTransposed(
             dY: dY, outputStride: n, x: x, inputCount: k,
-            rows: ChunkedReduction.share(of: m, task: chunk, taskCount: chunks), outputRows: n,
-            into: partials + chunk * n * k, accumulate: false)
+            rows: ChunkedReduction.share(of: m, task: part, taskCount: parts), outputRows: n,
+            into: partials + part * n * k, accumulate: false)
         }
         if !accumulate { dW.update(from: partials, count: n * k) }
-        for chunk in (accumulate ? 0 : 1)..<chunks {
-          ChunkedReduction.addVectors(partials + chunk * n * k, into: dW, count: n * k)
+        for part in (accumulate ? 0 : 1)..<parts {
+          ChunkedReduction.addVectors(partials + part * n * k, into: dW, count: n * k)
         }
       }
+    }
+    let chunks = m / weightChunkRows
+    if k >= n && chunks >= 2 {
+      // X is the larger operand and M is long: chunks fixed by M alone (so the result does not depend
+      // on the thread count), so that X is read once in all instead of once per thread.
+      // B0's narrow projections at 112×112 and 56×56 (batch 16): 25–40% faster.
+      sumInParts(chunks)
       return
     }
     if threads == 1 || rowTiles >= threads {
@@ -144,19 +148,8 @@ public enum LinearBackward {
       }
       return
     }
-    // Few output rows: split M, sum each part into its own partial, then add the parts in order.
-    ScratchBuffers.shared.withBuffer(capacity: threads * n * k) { partials in
-      pool.parallelFor(threads) { task in
-        let part = ChunkedReduction.share(of: m, task: task, taskCount: threads)
-        accumulateTransposed(
-          dY: dY, outputStride: n, x: x, inputCount: k, rows: part, outputRows: n,
-          into: partials + task * n * k, accumulate: false)
-      }
-      if !accumulate { dW.update(from: partials, count: n * k) }
-      for task in (accumulate ? 0 : 1)..<threads {
-        ChunkedReduction.addVectors(partials + task * n * k, into: dW, count: n * k)
-      }
-    }
+    // Few output rows: split M over the threads.
+    sumInParts(threads)
   }
 
   /// `C[outputRows, K] (+)= Σ_{m ∈ rows} dY[m, 0..<outputRows]ᵀ · X[m, 0..<K]`, in blocks of

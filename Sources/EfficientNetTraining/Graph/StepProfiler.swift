@@ -10,9 +10,7 @@ final class StepProfiler {
   func measure<Result>(_ layer: String, _ kind: String, macs: Int, _ body: () -> Result) -> Result {
     let start = DispatchTime.now().uptimeNanoseconds
     let result = body()
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    profile.entries.append(
-      LayerProfile.Entry(layer: layer, kind: kind, seconds: seconds, multiplyAccumulates: macs))
+    record(layer, kind, since: start, macs: macs)
     return result
   }
 

@@ -115,10 +115,12 @@ extension TrainingPass {
         activation: .identity)
     }
     // 5. Stochastic depth and the residual.
-    let output = buffer(batch * pixels * block.outputChannels)
+    // Without a residual the block's output is the projection's (nothing writes over either).
+    var output = projection.output
     var keepScale: FloatBuffer?
     let perImage = pixels * block.outputChannels
     if block.hasResidual {
+      output = buffer(batch * perImage)
       let rate = graph.regularization ? block.dropConnectRate : 0
       let scales = buffer(batch)
       scales.buffer.update(repeating: 1)
@@ -133,12 +135,6 @@ extension TrainingPass {
         Elementwise.scaleImages(
           projection.output.readable, perImage: perImage, scales: scales.readable, adding: input.readable,
           into: output.buffer, pool: pool)
-      }
-    } else {
-      // A parallel copy.
-      timed(name + "output copy", "residual + drop path") {
-        Elementwise.applyActivation(
-          .identity, from: projection.output.readable, to: output.buffer, pool: pool)
       }
     }
     return BlockRecord(
