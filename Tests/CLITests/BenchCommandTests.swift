@@ -75,6 +75,10 @@ final class BenchCommandTests: XCTestCase {
     XCTAssertEqual(training.status, 0, training.error)
     XCTAssertTrue(training.error.contains("forward + backward"), training.error)
     XCTAssertTrue(training.error.contains("optimizer"), training.error)
+    // Then the kernels, with the longest kind names whole.
+    XCTAssertTrue(training.error.contains("batch norm + activation backward"), training.error)
+    XCTAssertTrue(training.error.contains("squeeze-excitation backward"), training.error)
+    XCTAssertTrue(training.error.contains("1x1 conv backward"), training.error)
   }
 
   func testBadFlagsAreClearErrorsWithNonZeroStatus() throws {
