@@ -30,6 +30,7 @@ let package = Package(
     .library(name: "WeightIO", targets: ["WeightIO"]),
     .library(name: "EfficientNetImageIO", targets: ["EfficientNetImageIO"]),
     .library(name: "EfficientNetKernels", targets: ["EfficientNetKernels"]),
+    .library(name: "EfficientNetLayers", targets: ["EfficientNetLayers"]),
     .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
     .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
@@ -41,6 +42,10 @@ let package = Package(
     // MARK: Library
     .target(name: "EfficientNetKernels", swiftSettings: kernelSettings),
     .target(name: "EfficientNetCore", dependencies: ["EfficientNetKernels"], swiftSettings: kernelSettings),
+    // Layer operations over the kernels (forward, backward, folded form), one buffer type, one timer.
+    .target(
+      name: "EfficientNetLayers", dependencies: ["EfficientNetCore", "EfficientNetKernels"],
+      swiftSettings: kernelSettings),
     .target(name: "WeightIO", swiftSettings: vectorFlags),
     // C shims over libjpeg(-turbo) and libpng: their errors longjmp, which Swift cannot cross.
     .target(
@@ -51,15 +56,17 @@ let package = Package(
       swiftSettings: kernelSettings),
     .target(
       name: "EfficientNetModels",
-      dependencies: ["EfficientNetCore", "EfficientNetKernels", "WeightIO", "EfficientNetImageIO"],
+      dependencies: [
+        "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers", "WeightIO", "EfficientNetImageIO",
+      ],
       resources: [.copy("Resources")],
       swiftSettings: kernelSettings),
 
     .target(
       name: "EfficientNetTraining",
       dependencies: [
-        "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetImageIO", "WeightIO",
-        "CImageCodecs",
+        "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers",
+        "EfficientNetImageIO", "WeightIO", "CImageCodecs",
       ],
       swiftSettings: kernelSettings),
 
@@ -72,7 +79,8 @@ let package = Package(
     .executableTarget(
       name: "EfficientNetCLI",
       dependencies: [
-        "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetTraining",
+        "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
+        "EfficientNetTraining",
         "EfficientNetSearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -100,7 +108,7 @@ let package = Package(
       name: "WeightIOTests", dependencies: ["WeightIO"], exclude: ["Fixtures"], swiftSettings: vectorFlags),
     .testTarget(
       name: "ModelTests",
-      dependencies: ["EfficientNetModels", "EfficientNetCore", "WeightIO"],
+      dependencies: ["EfficientNetModels", "EfficientNetCore", "EfficientNetLayers", "WeightIO"],
       exclude: ["Fixtures"],
       swiftSettings: vectorFlags),
   ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EfficientNetCore
 import EfficientNetKernels
+import EfficientNetLayers
 import EfficientNetModels
 import EfficientNetTraining
 import Foundation

@@ -1,3 +1,4 @@
+import EfficientNetLayers
 import EfficientNetModels
 import Foundation
 

@@ -5,7 +5,7 @@
 public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   /// The size of each axis.
   public private(set) var shape: [Int]
-  @usableFromInline var storage: TensorStorage
+  @usableFromInline var storage: FloatBuffer
 
   /// The number of elements (the product of the shape).
   public var count: Int { storage.buffer.count }
@@ -14,7 +14,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   public init(zeros shape: [Int]) {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
     self.shape = shape
-    storage = TensorStorage(count: shape.reduce(1, *))
+    storage = FloatBuffer(count: shape.reduce(1, *))
   }
 
   /// A tensor of the given shape with every element `value`.
@@ -47,7 +47,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
   ) rethrows -> R {
     if !isKnownUniquelyReferenced(&storage) {
-      storage = TensorStorage(copying: storage)
+      storage = FloatBuffer(copying: storage)
     }
     return try body(storage.buffer)
   }

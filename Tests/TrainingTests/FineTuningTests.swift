@@ -104,9 +104,9 @@ final class FineTuningTests: XCTestCase {
     // timm 1.0.31: param_groups_layer_decay(efficientnet_lite0, layer_decay=0.5) gives lr_scale
     // conv_stem/bn1 0.5^17, blocks.0.0 0.5^16, blocks.1.0 0.5^15, blocks.1.1 0.5^14,
     // blocks.6.0 and conv_head/bn2 0.5, classifier 1.
-    let names = try ModelRegistry.configuration(named: "lite0").resolve().parameterSpecs()
-      .filter { $0.role.isTrainable }.map(\.name)
-    let scales = LayerDecay.learningRateScales(names: names, layerDecay: 0.5, backboneScale: 1)
+    let specs = try ModelRegistry.configuration(named: "lite0").resolve().parameterSpecs()
+      .filter { $0.role.isTrainable }
+    let scales = LayerDecay.learningRateScales(specs: specs, layerDecay: 0.5, backboneScale: 1)
     let expected: [(String, Double)] = [
       ("conv_stem.weight", 7.629_394_531_25e-06), ("bn1.weight", 7.629_394_531_25e-06),
       ("blocks.0.0.conv_dw.weight", 1.525_878_906_25e-05), ("blocks.1.0.conv_pw.weight", 3.051_757_812_5e-05),
@@ -114,7 +114,7 @@ final class FineTuningTests: XCTestCase {
       ("conv_head.weight", 0.5), ("bn2.bias", 0.5), ("classifier.weight", 1), ("classifier.bias", 1),
     ]
     for (name, scale) in expected { XCTAssertEqual(scales[name], scale, name) }
-    let flat = LayerDecay.learningRateScales(names: names, layerDecay: nil, backboneScale: 0.1)
+    let flat = LayerDecay.learningRateScales(specs: specs, layerDecay: nil, backboneScale: 0.1)
     XCTAssertEqual(flat["blocks.3.1.conv_dw.weight"], 0.1)
     XCTAssertEqual(flat["classifier.bias"], 1)
   }

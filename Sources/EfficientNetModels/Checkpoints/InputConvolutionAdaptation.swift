@@ -66,11 +66,12 @@ extension EfficientNet {
   /// - Throws: ``ModelError`` when a backbone tensor's shape differs (another variant).
   public func transferringWeights(from pretrained: EfficientNet) throws -> EfficientNet {
     var combined = tensors
-    for (name, tensor) in pretrained.tensors {
-      guard let current = tensors[name] else { continue }
-      if name.hasPrefix("classifier.") {
+    for spec in pretrained.specs {
+      let name = spec.name
+      guard let current = tensors[name], let tensor = pretrained.tensors[name] else { continue }
+      if spec.layer.role == .classifier {
         if current.shape == tensor.shape { combined[name] = tensor }
-      } else if name == "conv_stem.weight" && current.shape != tensor.shape {
+      } else if spec.layer.role == .stem && spec.role == .convolutionWeight && current.shape != tensor.shape {
         combined[name] = try InputConvolutionAdaptation.adapt(tensor, toInputChannels: current.shape[1])
       } else {
         combined[name] = tensor

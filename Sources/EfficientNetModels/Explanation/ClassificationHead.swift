@@ -1,3 +1,4 @@
+import EfficientNetKernels
 import Foundation
 
 /// The end of an EfficientNet after its last block, as plain arithmetic that can be differentiated:
@@ -14,7 +15,7 @@ public struct ClassificationHead: Sendable {
   public let headChannels: Int
   /// The classes (K).
   public let classCount: Int
-  let activation: ActivationKind
+  let activation: Activation
   /// `conv_head` with `bn2` folded, `[F, C]`, and its bias `[F]`.
   let headWeights: [Float]
   let headBias: [Float]
@@ -26,20 +27,17 @@ public struct ClassificationHead: Sendable {
   ///
   /// - Throws: ``ModelError/invalidInput(name:reason:)`` for a headless model (no classifier).
   public init(model: EfficientNet) throws {
-    guard model.configuration.includeClassifier,
-      let weights = model.tensors["classifier.weight"], let bias = model.tensors["classifier.bias"]
-    else {
+    guard let classifier = model.layout.classifier else {
       throw ModelError.invalidInput(name: "model", reason: "a headless model has no class scores to explain")
     }
-    let folded = FoldedConvolution(model: model, convolution: "conv_head", batchNorm: "bn2")
-    headChannels = folded.outputChannels
-    featureChannels = folded.weights.count / folded.outputChannels
-    classCount = model.configuration.classCount
-    activation = model.configuration.activation
-    headWeights = folded.weights
-    headBias = folded.bias
-    classifierWeights = weights.scalars
-    classifierBias = bias.scalars
+    let head = model.layout.head
+    (headWeights, headBias) = model.folded(head)
+    headChannels = head.outputChannels
+    featureChannels = head.inputChannels
+    classCount = classifier.outputChannels
+    activation = model.configuration.activation.kernelActivation
+    classifierWeights = model.tensor(.linearWeight, of: classifier).scalars
+    classifierBias = model.tensor(.bias, of: classifier).scalars
   }
 
   /// The head convolution before its activation, `Z = X · Wᵀ + b`.
@@ -72,7 +70,7 @@ public struct ClassificationHead: Sendable {
   ///   - pixels: P.
   /// - Returns: `[P, F]`.
   public func activations(features: [Float], pixels: Int) -> [Float] {
-    preActivations(features: features, pixels: pixels).map { Float(activate($0)) }
+    preActivations(features: features, pixels: pixels).map { Float(activation.value(at: $0)) }
   }
 
   /// The class scores (logits) of pooled activations.
@@ -152,7 +150,8 @@ public struct ClassificationHead: Sendable {
       for index in row.indices { row[index] = 0 }
       for output in 0..<headChannels {
         let upstream = Double(classifierWeights[classIndex * headChannels + output]) / Double(pixels)
-        let coefficient = upstream * derivative(preActivations[position * headChannels + output])
+        let coefficient =
+          upstream * activation.derivative(at: preActivations[position * headChannels + output])
         if coefficient == 0 { continue }
         let weightRow = output * featureChannels
         for channel in 0..<featureChannels {
@@ -164,24 +163,5 @@ public struct ClassificationHead: Sendable {
       }
     }
     return gradient
-  }
-
-  private func activate(_ value: Double) -> Double {
-    switch activation {
-    case .silu: return value / (1 + exp(-value))
-    case .relu6: return min(max(value, 0), 6)
-    case .relu: return max(value, 0)
-    }
-  }
-
-  /// The activation's derivative, with PyTorch's choices at the kinks (0 at 0 and at 6).
-  private func derivative(_ value: Double) -> Double {
-    switch activation {
-    case .silu:
-      let sigmoid = 1 / (1 + exp(-value))
-      return sigmoid * (1 + value * (1 - sigmoid))
-    case .relu6: return value > 0 && value < 6 ? 1 : 0
-    case .relu: return value > 0 ? 1 : 0
-    }
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetCore
 import EfficientNetKernels
 
 /// The activation buffers and layer geometries for one input shape, allocated once and reused by
@@ -8,17 +9,17 @@ struct BufferPlan {
   /// Per block: the depthwise geometry (its input is the block's input size).
   let blockGeometries: [ConvolutionGeometry]
   /// Two buffers that block inputs and outputs alternate between.
-  let activations: (FixedBuffer, FixedBuffer)
+  let activations: (FloatBuffer, FloatBuffer)
   /// The expanded activation and the depthwise output of one image (blocks run image by image).
-  let expanded: FixedBuffer, depthwise: FixedBuffer
+  let expanded: FloatBuffer, depthwise: FloatBuffer
   /// Per block: whether its expansion and depthwise convolution run fused (band by band, the
   /// expanded tensor never whole in memory), and the scratch those blocks share.
   let fused: [Bool]
-  let fusedScratch: FixedBuffer
+  let fusedScratch: FloatBuffer
   /// One image's channel sums (SE pooling) and SE gate.
-  let channelSums: FixedBuffer, gate: FixedBuffer
+  let channelSums: FloatBuffer, gate: FloatBuffer
   /// Pooled head features and logits.
-  let pooled: FixedBuffer, logits: FixedBuffer
+  let pooled: FloatBuffer, logits: FloatBuffer
 
   /// The thread count and fusion threshold the plan was made for (both shape the fused scratch).
   let threadCount: Int, fusionMinimumBytes: Int
@@ -48,13 +49,13 @@ struct BufferPlan {
     var geometries: [ConvolutionGeometry] = []
     var fused: [Bool] = []
     var maxScratch = 1
-    for compiled in engine.blocks {
-      let block = compiled.block
+    for layers in engine.blocks {
+      let block = layers.block
       let g = geometry(h, w, kernel: block.kernelSize, stride: block.stride)
       geometries.append(g)
       let expandedBytes = h * w * block.expandedChannels * MemoryLayout<Float>.size
       let fuse =
-        compiled.expansion != nil && expandedBytes >= engine.fusionMinimumBytes
+        layers.expansion != nil && expandedBytes >= engine.fusionMinimumBytes
         && !DepthwiseConvolution.usesPaddedSlices(geometry: g, channels: block.expandedChannels)
       fused.append(fuse)
       if fuse {
@@ -75,13 +76,13 @@ struct BufferPlan {
     maxExpanded = max(maxExpanded, batch * h * w * engine.head.outputCount)
     blockGeometries = geometries
     self.fused = fused
-    fusedScratch = FixedBuffer(count: maxScratch)
-    activations = (FixedBuffer(count: batch * maxActivation), FixedBuffer(count: batch * maxActivation))
-    expanded = FixedBuffer(count: maxExpanded)
-    depthwise = FixedBuffer(count: maxDepthwise)
-    channelSums = FixedBuffer(count: maxChannels)
-    gate = FixedBuffer(count: maxChannels)
-    pooled = FixedBuffer(count: batch * engine.head.outputCount)
-    logits = FixedBuffer(count: batch * (engine.classifier?.outputCount ?? 1))
+    fusedScratch = FloatBuffer(count: maxScratch)
+    activations = (FloatBuffer(count: batch * maxActivation), FloatBuffer(count: batch * maxActivation))
+    expanded = FloatBuffer(count: maxExpanded)
+    depthwise = FloatBuffer(count: maxDepthwise)
+    channelSums = FloatBuffer(count: maxChannels)
+    gate = FloatBuffer(count: maxChannels)
+    pooled = FloatBuffer(count: batch * engine.head.outputCount)
+    logits = FloatBuffer(count: batch * (engine.classifier?.outputCount ?? 1))
   }
 }

@@ -7,13 +7,13 @@ extension Configuration {
   /// `classifier.weight` `[classes, features]` and `conv_stem.weight` `[O, channels, 3, 3]`.
   public func adapted(to file: SafeTensorsFile) -> Configuration {
     var configuration = self
-    if let classifier = file["classifier.weight"], classifier.shape.count == 2 {
+    if let classifier = file[CheckpointNaming.timm.classifierWeightName], classifier.shape.count == 2 {
       configuration.classCount = classifier.shape[0]
       configuration.includeClassifier = true
     } else {
       configuration.includeClassifier = false
     }
-    if let stem = file["conv_stem.weight"], stem.shape.count == 4 {
+    if let stem = file[CheckpointNaming.timm.stemWeightName], stem.shape.count == 4 {
       configuration.inputChannels = stem.shape[1]
     }
     return configuration

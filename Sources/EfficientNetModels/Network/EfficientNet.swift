@@ -8,6 +8,8 @@ import EfficientNetKernels
 public struct EfficientNet: Sendable {
   /// The resolved architecture.
   public let architecture: Architecture
+  /// The typed layout: every layer with its shapes and names.
+  public let layout: NetworkLayout
   /// The tensor specifications, in timm's state-dict order.
   public let specs: [ParameterSpec]
   /// The tensors by name; exactly the names of ``specs``.
@@ -23,7 +25,8 @@ public struct EfficientNet: Sendable {
   ///   `source` (a file name, say) is named in the message.
   public init(architecture: Architecture, tensors: [String: Tensor], source: String = "weights") throws {
     self.architecture = architecture
-    specs = architecture.parameterSpecs()
+    layout = architecture.layout
+    specs = layout.parameterSpecs
     let expected = Set(specs.map(\.name))
     for name in tensors.keys.sorted() where !expected.contains(name) && !name.hasSuffix("num_batches_tracked")
     {
@@ -55,7 +58,7 @@ public struct EfficientNet: Sendable {
       var tensor = Tensor(zeros: spec.shape)
       switch spec.role {
       case .convolutionWeight:
-        let groups = spec.shape[1] == 1 && spec.name.hasSuffix("conv_dw.weight") ? spec.shape[0] : 1
+        let groups = spec.layer.role == .depthwise ? spec.shape[0] : 1
         let fanOut = spec.shape[2] * spec.shape[3] * spec.shape[0] / groups
         let deviation = (2 / Float(fanOut)).squareRoot()
         tensor.withUnsafeMutableBufferPointer { buffer in
@@ -80,6 +83,14 @@ public struct EfficientNet: Sendable {
   /// The total number of trainable parameters (running statistics excluded).
   public var parameterCount: Int {
     specs.filter { $0.role.isTrainable }.reduce(0) { $0 + $1.shape.reduce(1, *) }
+  }
+
+  /// The tensor `role` of `layer` (which the model has by construction).
+  public func tensor(_ role: ParameterRole, of layer: NetworkLayer) -> Tensor {
+    guard let tensor = tensors[layout.parameterName(role, of: layer.identity)] else {
+      preconditionFailure("\(layer.identity) has no \(role) tensor")
+    }
+    return tensor
   }
 
   /// Replaces one tensor, keeping its shape.

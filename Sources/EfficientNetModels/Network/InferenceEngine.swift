@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetKernels
+import EfficientNetLayers
 import Foundation
 
 /// What one evaluation of an EfficientNet returns.
@@ -22,12 +23,14 @@ public struct InferenceOutput: Sendable {
 public final class InferenceEngine {
   /// The architecture being evaluated.
   public let architecture: Architecture
+  /// The layers evaluated, with their names for profiles.
+  public let layout: NetworkLayout
   let pool: ComputePool
   let activation: Activation
-  let stem: CompiledConvolution
-  let blocks: [CompiledBlock]
-  let head: CompiledPointwise
-  let classifier: CompiledPointwise?
+  let stem: ConvolutionLayer
+  let blocks: [InferenceBlock]
+  let head: PointwiseLayer
+  let classifier: PointwiseLayer?
   var plan: BufferPlan?
   /// Blocks whose expanded activation (per image) is at least this many bytes run their expansion
   /// and depthwise convolution fused, band by band, so the expanded tensor stays in cache (the same
@@ -42,20 +45,19 @@ public final class InferenceEngine {
   /// Folds and packs `model`'s tensors; the model itself is not kept.
   public init(model: EfficientNet, pool: ComputePool = .shared) {
     architecture = model.architecture
+    layout = model.layout
     self.pool = pool
     activation = model.configuration.activation.kernelActivation
-    stem = CompiledConvolution(
-      folded: FoldedConvolution(model: model, convolution: "conv_stem", batchNorm: "bn1"),
-      inputChannels: model.configuration.inputChannels, kernelSize: 3)
-    blocks = model.architecture.blocks.map { CompiledBlock(model: model, block: $0) }
-    head = CompiledPointwise(
-      folded: FoldedConvolution(model: model, convolution: "conv_head", batchNorm: "bn2"))
-    if model.configuration.includeClassifier {
-      classifier = CompiledPointwise(
-        weights: model.tensors["classifier.weight"]!.scalars, bias: model.tensors["classifier.bias"]!.scalars,
-        outputCount: model.configuration.classCount)
-    } else {
-      classifier = nil
+    let (stemWeights, stemBias) = model.folded(layout.stem)
+    stem = ConvolutionLayer(
+      packing: stemWeights, bias: stemBias, inputChannels: layout.stem.inputChannels,
+      outputChannels: layout.stem.outputChannels, kernelSize: layout.stem.kernelSize)
+    blocks = model.layout.blocks.map { InferenceBlock(model: model, layout: $0) }
+    head = model.foldedPointwise(layout.head)
+    classifier = layout.classifier.map {
+      PointwiseLayer(
+        packing: model.tensor(.linearWeight, of: $0).scalars, bias: model.tensor(.bias, of: $0).scalars,
+        outputCount: $0.outputChannels)
     }
   }
 

@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetKernels
+import EfficientNetLayers
 import EfficientNetModels
 
 /// What one training step computed.
@@ -47,11 +48,10 @@ public final class TrainingGraph {
   let pool: ComputePool
   let activation: Activation
   let workspace = Workspace()
-  let stem: StemHandles
-  let blockHandles: [BlockHandles]
-  let head: PointwiseHandles
-  let headNorm: BatchNormHandles
-  let classifier: PointwiseHandles?
+  let stem: NormalizedConvolution<ConvolutionLayer>
+  let blocks: [TrainingBlock]
+  let head: NormalizedConvolution<PointwiseLayer>
+  let classifier: PointwiseLayer?
 
   /// Prepares `model` for training.
   public init(model: EfficientNet, pool: ComputePool = .shared) {
@@ -59,22 +59,26 @@ public final class TrainingGraph {
     let store = ParameterStore(model: model)
     parameters = store
     self.pool = pool
-    activation = model.configuration.activation.trainingActivation
-    stem = StemHandles(
-      store, inputChannels: model.configuration.inputChannels, outputChannels: model.architecture.stemChannels
-    )
-    blockHandles = model.architecture.blocks.map { BlockHandles(store, $0) }
-    head = PointwiseHandles(store, "conv_head", hasBias: false)
-    headNorm = BatchNormHandles(store, "bn2")
-    classifier =
-      model.configuration.includeClassifier ? PointwiseHandles(store, "classifier", hasBias: true) : nil
+    activation = model.configuration.activation.kernelActivation
+    let layout = model.layout
+    stem = NormalizedConvolution(
+      convolution: store.convolution(layout.stem), normalization: store.batchNorm(after: layout.stem),
+      layer: layout.stem)
+    blocks = layout.blocks.map { TrainingBlock(store, $0) }
+    head = NormalizedConvolution(
+      convolution: store.pointwise(layout.head), normalization: store.batchNorm(after: layout.head),
+      layer: layout.head)
+    classifier = layout.classifier.map(store.pointwise)
   }
+
+  /// The layout being trained.
+  public var layout: NetworkLayout { parameters.layout }
 
   /// Repacks every weight for the forward kernels (after the optimizer changed them).
   func refreshPackedWeights() {
-    stem.refresh()
-    for block in blockHandles { block.refresh() }
-    head.refresh()
+    stem.convolution.refresh()
+    for block in blocks { block.refresh() }
+    head.convolution.refresh()
     classifier?.refresh()
   }
 
@@ -136,23 +140,13 @@ public final class TrainingGraph {
     }
     refreshPackedWeights()
     workspace.reset()
-    let profiler = profiling ? StepProfiler() : nil
-    defer { lastProfile = profiler?.profile }
+    let timer = profiling ? LayerTimer() : nil
+    defer { lastProfile = timer?.profile }
     return images.withUnsafeBufferPointer { input in
       var pass = TrainingPass(
         graph: self, batch: images.shape[0], height: images.shape[1], width: images.shape[2],
-        profiler: profiler)
-      return pass.run(input: input.baseAddress!, labels: labels, generator: &generator)
-    }
-  }
-}
-
-extension ActivationKind {
-  var trainingActivation: Activation {
-    switch self {
-    case .silu: return .silu
-    case .relu6: return .relu6
-    case .relu: return .relu
+        timer: timer)
+      return pass.run(input: input, labels: labels, generator: &generator)
     }
   }
 }

@@ -82,7 +82,7 @@ public final class Trainer {
     let store = graph.parameters
     let trainable = store.specs.filter { $0.role.isTrainable }
     let scales = LayerDecay.learningRateScales(
-      names: trainable.map(\.name), layerDecay: settings.layerDecay,
+      specs: trainable, layerDecay: settings.layerDecay,
       backboneScale: settings.backboneLearningRateScale)
     parameters = trainable.map { spec in
       let parameter = TrainableParameter(
@@ -92,7 +92,8 @@ public final class Trainer {
       parameter.learningRateScale = scales[spec.name] ?? 1
       return parameter
     }
-    classifierParameters = parameters.filter { LayerDecay.isClassifier($0.name) }
+    let classifierNames = Set(trainable.filter(LayerDecay.isClassifier).map(\.name))
+    classifierParameters = parameters.filter { classifierNames.contains($0.name) }
     switch settings.optimizer {
     case .sgd:
       optimizer = SGD(

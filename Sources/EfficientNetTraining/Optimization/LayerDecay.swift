@@ -1,3 +1,5 @@
+import EfficientNetModels
+
 /// Learning-rate multipliers for fine-tuning: layer-wise decay (timm's `param_groups_layer_decay`, as
 /// in BEiT) and a flat backbone scale.
 ///
@@ -8,33 +10,26 @@
 /// A parameter of layer `l` gets `decay^(L − l)`: the classifier 1, the last block and the head
 /// `decay`, the block before `decay²`, …, the stem `decay^L`.
 public enum LayerDecay {
-  /// Whether `name` belongs to the classifier (the head that a new task replaces).
-  public static func isClassifier(_ name: String) -> Bool { name.hasPrefix("classifier.") }
+  /// Whether `spec` belongs to the classifier (the head that a new task replaces).
+  public static func isClassifier(_ spec: ParameterSpec) -> Bool { spec.layer.role == .classifier }
 
-  /// The layer of every parameter name and the classifier's layer `L` (the largest).
+  /// The layer of every parameter and the classifier's layer `L` (the largest).
   ///
-  /// - Parameter names: timm names (`conv_stem.weight`, `blocks.2.1.conv_dw.weight`, …).
-  /// - Returns: layer by name, and `L`.
-  public static func layers(of names: [String]) -> (layerByName: [String: Int], classifierLayer: Int) {
-    var blockKeys = Set<[Int]>()
-    for name in names {
-      if let key = blockKey(name) { blockKeys.insert(key) }
-    }
-    let ordered = blockKeys.sorted { $0.lexicographicallyPrecedes($1) }
-    var blockLayer: [[Int]: Int] = [:]
-    for (index, key) in ordered.enumerated() { blockLayer[key] = index + 1 }
+  /// - Parameter specs: the parameters (their layers come from ``NetworkLayout``).
+  /// - Returns: layer by timm name, and `L`.
+  public static func layers(of specs: [ParameterSpec]) -> (layerByName: [String: Int], classifierLayer: Int) {
+    let ordered = Set(specs.compactMap(\.layer.block)).sorted()
+    var blockLayer: [BlockPosition: Int] = [:]
+    for (index, block) in ordered.enumerated() { blockLayer[block] = index + 1 }
     let headLayer = max(1, ordered.count)
     let classifierLayer = headLayer + 1
     var layerByName: [String: Int] = [:]
-    for name in names {
-      if name.hasPrefix("conv_stem.") || name.hasPrefix("bn1.") {
-        layerByName[name] = 0
-      } else if let key = blockKey(name), let layer = blockLayer[key] {
-        layerByName[name] = layer
-      } else if name.hasPrefix("conv_head.") || name.hasPrefix("bn2.") {
-        layerByName[name] = headLayer
-      } else {
-        layerByName[name] = classifierLayer
+    for spec in specs {
+      switch spec.layer.role {
+      case .stem: layerByName[spec.name] = 0
+      case .head: layerByName[spec.name] = headLayer
+      case .classifier: layerByName[spec.name] = classifierLayer
+      default: layerByName[spec.name] = spec.layer.block.flatMap { blockLayer[$0] } ?? classifierLayer
       }
     }
     return (layerByName, classifierLayer)
@@ -43,32 +38,24 @@ public enum LayerDecay {
   /// The learning-rate multiplier of every parameter.
   ///
   /// - Parameters:
-  ///   - names: the parameter names (timm's).
+  ///   - specs: the parameters.
   ///   - layerDecay: `decay` in (0, 1] for layer-wise decay, or nil for none.
   ///   - backboneScale: a further multiplier for everything but the classifier.
-  /// - Returns: multiplier by name (the classifier's is 1).
-  public static func learningRateScales(names: [String], layerDecay: Double?, backboneScale: Double)
+  /// - Returns: multiplier by timm name (the classifier's is 1).
+  public static func learningRateScales(specs: [ParameterSpec], layerDecay: Double?, backboneScale: Double)
     -> [String: Double]
   {
-    let (layerByName, classifierLayer) = layers(of: names)
+    let (layerByName, classifierLayer) = layers(of: specs)
     var scales: [String: Double] = [:]
-    for name in names {
+    for spec in specs {
       var scale = 1.0
-      if let layerDecay, let layer = layerByName[name] {
+      if let layerDecay, let layer = layerByName[spec.name] {
         scale = pow(layerDecay, classifierLayer - layer)
       }
-      if !isClassifier(name) { scale *= backboneScale }
-      scales[name] = scale
+      if !isClassifier(spec) { scale *= backboneScale }
+      scales[spec.name] = scale
     }
     return scales
-  }
-
-  /// `[stage, index]` of a `blocks.S.I.…` name.
-  private static func blockKey(_ name: String) -> [Int]? {
-    let parts = name.split(separator: ".")
-    guard parts.count >= 3, parts[0] == "blocks", let stage = Int(parts[1]), let index = Int(parts[2])
-    else { return nil }
-    return [stage, index]
   }
 
   /// `base^exponent` for a small non-negative integer exponent (exact repeated products).

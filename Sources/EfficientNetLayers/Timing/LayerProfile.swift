@@ -1,6 +1,6 @@
 import Foundation
 
-/// Per-layer timings of one evaluation, for finding where the time goes.
+/// Per-layer timings of one evaluation or training step, for finding where the time goes.
 public struct LayerProfile: Sendable {
   /// One timed kernel call.
   public struct Entry: Sendable {
@@ -56,7 +56,7 @@ public struct LayerProfile: Sendable {
   }
 
   /// The entries with repeated layers (one call per image) summed into the first of each, in order.
-  func mergingRepeatedLayers() -> LayerProfile {
+  public func mergingRepeatedLayers() -> LayerProfile {
     var merged = self
     var positions: [String: Int] = [:]
     merged.entries = []
@@ -82,24 +82,5 @@ public struct LayerProfile: Sendable {
       totals[entry.kind] = total
     }
     return totals.values.sorted { $0.seconds > $1.seconds }
-  }
-}
-
-/// Times kernel calls when profiling is on; costs one branch per call when it is off.
-struct LayerTimer {
-  var profile: LayerProfile?
-
-  mutating func measure(
-    _ layer: @autoclosure () -> String, _ kind: @autoclosure () -> String, macs: Int, _ body: () -> Void
-  ) {
-    guard profile != nil else {
-      body()
-      return
-    }
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    profile!.entries.append(
-      LayerProfile.Entry(layer: layer(), kind: kind(), seconds: seconds, multiplyAccumulates: macs))
   }
 }

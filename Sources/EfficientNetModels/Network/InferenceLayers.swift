@@ -1,0 +1,52 @@
+import EfficientNetCore
+import EfficientNetKernels
+import EfficientNetLayers
+
+extension EfficientNet {
+  /// `layer`'s weights `[O, …]` with its batch norm folded in, and the folded bias `[O]`.
+  func folded(_ layer: NetworkLayer) -> (weights: [Float], bias: [Float]) {
+    BatchNormFolding.fold(
+      weights: tensor(.convolutionWeight, of: layer).scalars,
+      scale: tensor(.batchNormWeight, of: layer).scalars,
+      shift: tensor(.batchNormBias, of: layer).scalars, runningMean: tensor(.runningMean, of: layer).scalars,
+      runningVariance: tensor(.runningVariance, of: layer).scalars, epsilon: configuration.batchNormEpsilon)
+  }
+
+  /// A normalized 1×1 layer in its folded, packed inference form.
+  func foldedPointwise(_ layer: NetworkLayer) -> PointwiseLayer {
+    let (weights, bias) = folded(layer)
+    return PointwiseLayer(packing: weights, bias: bias, outputCount: layer.outputChannels)
+  }
+
+  /// An unnormalized layer with bias (SE's convolutions, the classifier) over copies of its tensors.
+  func plainPointwise(_ layer: NetworkLayer) -> PointwiseLayer {
+    PointwiseLayer(
+      weight: FloatBuffer(copying: tensor(.convolutionWeight, of: layer)),
+      bias: FloatBuffer(copying: tensor(.bias, of: layer)), outputCount: layer.outputChannels,
+      weightGradient: nil, biasGradient: nil)
+  }
+}
+
+/// One MBConv / depthwise-separable block in inference form: batch norm folded, weights packed.
+struct InferenceBlock {
+  let layout: BlockLayout
+  let expansion: PointwiseLayer?
+  let depthwise: DepthwiseLayer
+  let squeezeExcitation: SqueezeExcitationLayer?
+  let projection: PointwiseLayer
+
+  init(model: EfficientNet, layout: BlockLayout) {
+    self.layout = layout
+    expansion = layout.expansion.map(model.foldedPointwise)
+    let (weights, bias) = model.folded(layout.depthwise)
+    depthwise = DepthwiseLayer(
+      packing: weights, bias: bias, channels: layout.depthwise.outputChannels,
+      kernelSize: layout.depthwise.kernelSize)
+    squeezeExcitation = layout.squeezeExcitation.map {
+      SqueezeExcitationLayer(reduce: model.plainPointwise($0.reduce), expand: model.plainPointwise($0.expand))
+    }
+    projection = model.foldedPointwise(layout.projection)
+  }
+
+  var block: ResolvedBlock { layout.block }
+}
