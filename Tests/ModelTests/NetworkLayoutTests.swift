@@ -19,7 +19,7 @@ final class NetworkLayoutTests: XCTestCase {
     XCTAssertEqual(roles.first, .stem)
     XCTAssertEqual(Array(roles.suffix(2)), [.head, .classifier])
     XCTAssertEqual(roles.count, 1 + 4 + 15 * 5 + 2)
-    let depthwise = b0.blocks[3].depthwise
+    let depthwise = b0.blocks[4].depthwise
     XCTAssertEqual(depthwise.identity.block, BlockPosition(b0.architecture.stages[2][1]))
     XCTAssertEqual(depthwise.weightShape, [240, 1, 5, 5])
     XCTAssertEqual(depthwise.identity.description, "block 2.1 depthwise")

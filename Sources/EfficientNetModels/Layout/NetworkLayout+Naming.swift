@@ -4,6 +4,12 @@ public struct LayerNames: Equatable, Sendable {
   public var module: String
   /// The batch norm after it, e.g. `blocks.1.0.bn2`; nil when none follows.
   public var normalization: String?
+
+  /// Names for a module and the batch norm after it (nil for none).
+  public init(module: String, normalization: String? = nil) {
+    self.module = module
+    self.normalization = normalization
+  }
 }
 
 /// The module paths of the three PyTorch EfficientNet implementations, built from the structure
