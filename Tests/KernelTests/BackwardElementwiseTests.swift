@@ -44,11 +44,11 @@ final class BackwardElementwiseTests: XCTestCase {
     dY.readBuffer { dY in
       dX.writeBuffer { dX in
         if reference {
-          SqueezeExcitationBackward.globalAveragePoolBackwardReference(
+          Pooling.globalAveragePoolBackwardReference(
             outputGradient: dY, batch: batch, pixels: pixels, channels: channels, inputGradient: dX,
             accumulate: start != nil)
         } else {
-          SqueezeExcitationBackward.globalAveragePoolBackward(
+          Pooling.globalAveragePoolBackward(
             outputGradient: dY, batch: batch, pixels: pixels, channels: channels, inputGradient: dX,
             accumulate: start != nil, pool: ComputePool(threadCount: threads))
         }

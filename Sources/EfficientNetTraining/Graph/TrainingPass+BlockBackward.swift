@@ -67,7 +67,7 @@ extension TrainingPass {
         squeeze.pooled.pointer, rows: batch, layer: reduce, outputGradient: reducedGradient.pointer,
         inputGradient: pooledGradient.pointer, pool: pool)
       // Through the average pool: every pixel also gets dpooled / P.
-      SqueezeExcitationBackward.globalAveragePoolBackward(
+      Pooling.globalAveragePoolBackward(
         outputGradient: pooledGradient.readable, batch: batch, pixels: pixels, channels: channels,
         inputGradient: direct.buffer, accumulate: true, pool: pool)
       depthwiseOutputGradient = direct

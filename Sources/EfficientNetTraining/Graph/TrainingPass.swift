@@ -203,7 +203,7 @@ struct TrainingPass {
       classifierInputGradient.pointer[index] *= dropoutScale.pointer[index]
     }
     let headOutputGradient = buffer(batch * pixels * headChannels)
-    SqueezeExcitationBackward.globalAveragePoolBackward(
+    Pooling.globalAveragePoolBackward(
       outputGradient: classifierInputGradient.readable, batch: batch, pixels: pixels, channels: headChannels,
       inputGradient: headOutputGradient.buffer, accumulate: false, pool: pool)
     profiler?.record("classifier", "classifier backward", since: profileStart)
