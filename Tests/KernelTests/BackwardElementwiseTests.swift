@@ -44,11 +44,11 @@ final class BackwardElementwiseTests: XCTestCase {
     dY.readBuffer { dY in
       dX.writeBuffer { dX in
         if reference {
-          SqueezeExcitationBackward.globalAveragePoolBackwardReference(
+          Pooling.globalAveragePoolBackwardReference(
             outputGradient: dY, batch: batch, pixels: pixels, channels: channels, inputGradient: dX,
             accumulate: start != nil)
         } else {
-          SqueezeExcitationBackward.globalAveragePoolBackward(
+          Pooling.globalAveragePoolBackward(
             outputGradient: dY, batch: batch, pixels: pixels, channels: channels, inputGradient: dX,
             accumulate: start != nil, pool: ComputePool(threadCount: threads))
         }
@@ -128,68 +128,6 @@ final class BackwardElementwiseTests: XCTestCase {
         Support.assertClose(poolActual, poolExpected, "pool dX \(label) threads=\(threads)")
       }
     }
-  }
-
-  func testDropoutScalesKeptValuesAndItsBackwardUsesTheSameMask() {
-    let x: [Float] = (1...11).map(Float.init)
-    let keep: [Float] = [1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1]
-    var y = [Float](repeating: .nan, count: x.count)
-    var expected = y
-    var dX = [Float](repeating: 1, count: x.count)
-    x.readBuffer { x in
-      keep.readBuffer { keep in
-        y.writeBuffer { Dropout.forward(input: x, keep: keep, dropProbability: 0.2, output: $0) }
-        expected.writeBuffer {
-          Dropout.forwardReference(input: x, keep: keep, dropProbability: 0.2, output: $0)
-        }
-        dX.writeBuffer {
-          Dropout.backward(
-            outputGradient: x, keep: keep, dropProbability: 0.2, inputGradient: $0, accumulate: true)
-        }
-      }
-    }
-    // Kept values are divided by 1 − p = 0.8.
-    let hand = zip(x, keep).map { $1 == 0 ? 0 : $0 / 0.8 }
-    Support.assertClose(y, hand, relative: 1e-6, "dropout forward")
-    Support.assertClose(expected, hand, relative: 1e-6, "dropout twin")
-    // The forward map is linear with slope keep/(1 − p), so dX (+)= dY · keep / 0.8.
-    Support.assertClose(dX, hand.map { $0 + 1 }, relative: 1e-6, "dropout backward, accumulated")
-    XCTAssertEqual(Dropout.keepScale(dropProbability: 1), 0)
-    XCTAssertEqual(Dropout.keepScale(dropProbability: 0), 1)
-  }
-
-  func testDropPathKeepsOrDropsWholeSamplesAndFusesTheResidual() {
-    let (batch, size) = (3, 13)
-    let branch = Support.random(batch * size, seed: 9200)
-    let shortcut = Support.random(batch * size, seed: 9201)
-    let keep: [Float] = [1, 0, 1]
-    var fused = shortcut
-    var twin = shortcut
-    var gradient = [Float](repeating: .nan, count: branch.count)
-    branch.readBuffer { branch in
-      keep.readBuffer { keep in
-        fused.writeBuffer {
-          DropPath.forward(
-            input: branch, batch: batch, keep: keep, dropProbability: 0.25, output: $0, accumulate: true,
-            pool: ComputePool(threadCount: 2))
-        }
-        twin.writeBuffer {
-          DropPath.forwardReference(
-            input: branch, batch: batch, keep: keep, dropProbability: 0.25, output: $0, accumulate: true)
-        }
-        gradient.writeBuffer {
-          DropPath.backward(
-            outputGradient: branch, batch: batch, keep: keep, dropProbability: 0.25, inputGradient: $0,
-            accumulate: false)
-        }
-      }
-    }
-    for index in 0..<branch.count {
-      let kept = keep[index / size] == 1
-      XCTAssertEqual(fused[index], shortcut[index] + (kept ? branch[index] / 0.75 : 0), accuracy: 1e-6)
-      XCTAssertEqual(gradient[index], kept ? branch[index] / 0.75 : 0, accuracy: 1e-6)
-    }
-    Support.assertClose(fused, twin, relative: 1e-6, "drop path twin")
   }
 
   func testGradientArithmeticMatchesTwins() {

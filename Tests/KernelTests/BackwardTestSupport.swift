@@ -107,6 +107,24 @@ enum BackwardTestSupport {
     if failures > 4 { XCTFail("\(label): \(failures) mismatches", file: file, line: line) }
   }
 
+  /// Asserts that `actual` and `expected` hold the same floats to the bit (NaNs included).
+  static func assertSameBits(
+    _ actual: [Float], _ expected: [Float], _ label: String, file: StaticString = #filePath,
+    line: UInt = #line
+  ) {
+    XCTAssertEqual(actual.count, expected.count, "count, " + label, file: file, line: line)
+    var failures = 0
+    for index in 0..<min(actual.count, expected.count)
+    where actual[index].bitPattern != expected[index].bitPattern {
+      failures += 1
+      if failures <= 4 {
+        XCTFail(
+          "\(label): [\(index)] got \(actual[index]), expected \(expected[index])", file: file, line: line)
+      }
+    }
+    if failures > 4 { XCTFail("\(label): \(failures) values differ", file: file, line: line) }
+  }
+
   /// `Σ weights[i] · values[i]`: a random linear functional of an output, so that its gradient with
   /// respect to the output is `weights`.
   static func dot(_ weights: [Float], _ values: [Double]) -> Double {

@@ -1,4 +1,4 @@
-/// Pooling over the spatial axes of NHWC activations.
+/// Pooling over the spatial axes of NHWC activations, and its gradient.
 public enum Pooling {
   /// Averages every channel over all pixels of each image: `output[n, c] = mean_p input[n, p, c]`.
   ///

@@ -93,11 +93,11 @@ public struct BatchNormLayer {
   /// From the gradient of the activated output to the gradient of the normalization's input, adding
   /// `dγ` and `dβ`.
   ///
-  /// Consumes `outputGradient`: the activation's gradient and then (but for frozen statistics) the
-  /// batch norm's input gradient overwrite it in place, since every caller's output gradient is dead
+  /// Consumes `outputGradient`: the activation's gradient and then the batch norm's input gradient
+  /// overwrite it in place, since every caller's output gradient is dead
   /// after this; that saves two buffers the size of the layer per step.
   public func backward(
-    _ record: BatchNormRecord, outputGradient: FloatBuffer, workspace: Workspace, pool: ComputePool
+    _ record: BatchNormRecord, outputGradient: FloatBuffer, pool: ComputePool
   ) -> FloatBuffer {
     let count = record.positions * record.channels
     if record.activation != .identity {
@@ -106,15 +106,15 @@ public struct BatchNormLayer {
         outputGradient: outputGradient.read(count),
         inputGradient: outputGradient.write(count), accumulate: false, pool: pool)
     }
-    // The frozen backward reads the output gradient again after writing, so it gets its own buffer.
-    let result = record.usesRunningStatistics ? workspace.next(count) : outputGradient
+    // Both backwards take their sums before writing the input gradient, so it may overwrite dY.
+    let result = outputGradient
     if record.usesRunningStatistics {
       BatchNormalization.frozenBackward(
         outputGradient: outputGradient.readable, input: record.input.readable, rows: record.positions,
         channels: record.channels, scale: scale.readable, savedMean: record.mean.readable,
         savedInverseStandardDeviation: record.inverseDeviation.readable, inputGradient: result.buffer,
-        scaleGradient: scaleGradient.buffer, shiftGradient: shiftGradient.buffer, accumulateParameters: true,
-        pool: pool)
+        accumulateInput: false, scaleGradient: scaleGradient.buffer, shiftGradient: shiftGradient.buffer,
+        accumulateParameters: true, pool: pool)
     } else {
       BatchNormalization.backward(
         outputGradient: outputGradient.readable, input: record.input.readable, rows: record.positions,

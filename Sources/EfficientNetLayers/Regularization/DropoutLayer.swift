@@ -25,19 +25,20 @@ public struct DropoutLayer {
       keep.pointer[index] = kept ? 1 : 0
     }
     Dropout.forward(
-      input: input.readable, keep: keep.readable, scale: scale, output: output.buffer, pool: pool)
+      input: input.readable, keep: keep.readable, keepScale: scale, output: output.buffer, pool: pool)
     return keep
   }
 
   /// `gradient ·= mask · 1/(1 − p)` in place, with the forward pass's mask.
   public func backward(_ gradient: FloatBuffer, keep: FloatBuffer, pool: ComputePool) {
     Dropout.backward(
-      outputGradient: gradient.readable, keep: keep.readable, scale: scale, inputGradient: gradient.buffer,
+      outputGradient: gradient.readable, keep: keep.readable, keepScale: scale,
+      inputGradient: gradient.buffer,
       accumulate: false, pool: pool)
   }
 
   /// `1/(1 − p)`, rounded once from `Double`.
-  public var scale: Float { Float(1 / (1 - rate)) }
+  public var scale: Float { Dropout.roundedKeepScale(dropProbability: rate) }
 }
 
 /// Stochastic depth on a residual branch: each image's branch is kept with probability `1 − p` and

@@ -107,7 +107,7 @@ public struct SqueezeExcitationLayer {
       input: record.pooled.pointer, rows: batch, outputGradient: reducedGradient.pointer,
       inputGradient: pooledGradient.pointer, pool: pool)
     // Through the average pool: every position also gets dpooled / P.
-    SqueezeExcitationBackward.globalAveragePoolBackward(
+    Pooling.globalAveragePoolBackward(
       outputGradient: pooledGradient.readable, batch: batch, pixels: pixels, channels: channels,
       inputGradient: inputGradient.buffer, accumulate: true, pool: pool)
     return inputGradient

@@ -1,4 +1,5 @@
 import EfficientNetCore
+import EfficientNetKernels
 import EfficientNetLayers
 import EfficientNetModels
 
@@ -30,7 +31,7 @@ public final class ParameterStore {
 
   /// Zeroes every gradient.
   public func zeroGradients() {
-    for gradient in gradients.values { gradient.zero() }
+    for gradient in gradients.values { GradientArithmetic.fillWithZeros(gradient.buffer) }
   }
 
   /// The current values as named tensors (for saving or building an inference model).

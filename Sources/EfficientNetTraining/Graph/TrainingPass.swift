@@ -44,7 +44,7 @@ struct TrainingPass {
     _ layer: NormalizedConvolution<Convolution>, _ record: BatchNormRecord, outputGradient: FloatBuffer
   ) -> FloatBuffer {
     timer.measure(names(layer.layer).normalization!, "batch norm + activation backward") {
-      layer.normalization.backward(record, outputGradient: outputGradient, workspace: workspace, pool: pool)
+      layer.normalization.backward(record, outputGradient: outputGradient, pool: pool)
     }
   }
 
@@ -133,7 +133,7 @@ struct TrainingPass {
     }
     dropout.backward(classifierInputGradient, keep: keep, pool: pool)
     let headOutputGradient = buffer(batch * pixels * headChannels)
-    SqueezeExcitationBackward.globalAveragePoolBackward(
+    Pooling.globalAveragePoolBackward(
       outputGradient: classifierInputGradient.readable, batch: batch, pixels: pixels, channels: headChannels,
       inputGradient: headOutputGradient.buffer, accumulate: false, pool: pool)
     timer.record(classifierName, "classifier backward", since: profileStart)

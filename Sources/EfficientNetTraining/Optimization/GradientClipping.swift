@@ -30,14 +30,9 @@ public func clipGradientNorm(_ parameters: [TrainableParameter], maxNorm: Float)
   guard norm.isFinite else { return norm }
   let scale = Float(Double(maxNorm) / (Double(norm) + 1e-6))
   if scale < 1 {
-    for parameter in parameters {
-      guard parameter.count > 0 else { continue }
-      let gradient = parameter.pointers.gradient
-      forEachUpdateRange(parameter.count) { range in
-        UpdateLanes.forEachGroup(range) { index, lanes in
-          UpdateLanes.store(scale * UpdateLanes.load(gradient, index, lanes), gradient, index, lanes)
-        }
-      }
+    for parameter in parameters where parameter.count > 0 {
+      GradientArithmetic.scale(
+        UnsafeMutableBufferPointer(start: parameter.pointers.gradient, count: parameter.count), by: scale)
     }
   }
   return norm

@@ -121,4 +121,58 @@ extension BatchNormalization {
       }
     }
   }
+
+  /// `scaleSums[j] += Double(dY[c])·Double(Float((x[c] − mean[c])·inverse[c]))` and
+  /// `shiftSums[j] += Double(dY[c])` for `c = channels.lowerBound + j`, one row; eight lanes at a time
+  /// with a separate multiply and add, as the scalar form.
+  @inline(__always)
+  static func addFrozenGradientSums(
+    _ dY: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    inverse: UnsafePointer<Float>, channels: Range<Int>, scaleSums: UnsafeMutablePointer<Double>,
+    shiftSums: UnsafeMutablePointer<Double>
+  ) {
+    let first = channels.lowerBound
+    let count = channels.count
+    var j = 0
+    while j &+ 8 <= count {
+      let c = first &+ j
+      let gradient = SIMD8<Double>(LaneAccess.load(dY + c))
+      let normalized = SIMD8<Double>(
+        (LaneAccess.load(x + c) - LaneAccess.load(mean + c)) * LaneAccess.load(inverse + c))
+      let scaleLanes = UnsafeMutableRawPointer(scaleSums + j)
+      let shiftLanes = UnsafeMutableRawPointer(shiftSums + j)
+      scaleLanes.storeBytes(
+        of: scaleLanes.loadUnaligned(as: SIMD8<Double>.self) + gradient * normalized, as: SIMD8<Double>.self)
+      shiftLanes.storeBytes(
+        of: shiftLanes.loadUnaligned(as: SIMD8<Double>.self) + gradient, as: SIMD8<Double>.self)
+      j &+= 8
+    }
+    while j < count {
+      let c = first &+ j
+      let gradient = Double(dY[c])
+      scaleSums[j] += gradient * Double((x[c] - mean[c]) * inverse[c])
+      shiftSums[j] += gradient
+      j &+= 1
+    }
+  }
+
+  /// `dX[c] (+)= dY[c]·γ[c]·inverse[c]` (the product taken left to right) for one row.
+  @inline(__always)
+  static func frozenInputGradientRow(
+    _ dY: UnsafePointer<Float>, gamma: UnsafePointer<Float>, inverse: UnsafePointer<Float>,
+    into dX: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool
+  ) {
+    var c = 0
+    while c &+ 8 <= count {
+      var value = LaneAccess.load(dY + c) * LaneAccess.load(gamma + c) * LaneAccess.load(inverse + c)
+      if accumulate { value += LaneAccess.load(dX + c) }
+      LaneAccess.store(value, dX + c)
+      c &+= 8
+    }
+    while c < count {
+      let value = dY[c] * gamma[c] * inverse[c]
+      dX[c] = accumulate ? dX[c] + value : value
+      c &+= 1
+    }
+  }
 }

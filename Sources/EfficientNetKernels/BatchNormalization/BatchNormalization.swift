@@ -94,7 +94,7 @@ public enum BatchNormalization {
     }
   }
 
-  /// Gradients of ``trainingForward(input:rows:channels:scale:shift:epsilon:output:savedMean:savedInverseStandardDeviation:runningMean:runningVariance:momentum:pool:)``
+  /// Gradients of ``trainingForward(input:rows:channels:scale:shift:epsilon:output:savedMean:savedInverseStandardDeviation:runningMean:runningVariance:momentum:activation:activatedOutput:pool:)``
   /// with respect to its input and parameters, from the input and the saved statistics.
   ///
   /// With `x̂ = (x − μ)·s` (`s` the saved inverse standard deviation): `dβ (+)= Σ_m dY`,
@@ -197,10 +197,7 @@ public enum BatchNormalization {
       let mean = runningMean.baseAddress
     else { return }
     ScratchBuffers.shared.withBuffer(capacity: c) { factor in
-      for channel in 0..<c {
-        factor[channel] = Float(
-          Double(scale[channel]) / (Double(runningVariance[channel]) + Double(epsilon)).squareRoot())
-      }
+      inferenceFactors(scale: scale, runningVariance: runningVariance, epsilon: epsilon, into: factor)
       normalize(x, rows: rows, channels: c, center: mean, factor: factor, shift: beta, into: y, pool: pool)
     }
   }

@@ -1,5 +1,5 @@
 extension BatchNormalization {
-  /// The naive twin of ``trainingForward(input:rows:channels:scale:shift:epsilon:output:savedMean:savedInverseStandardDeviation:runningMean:runningVariance:momentum:pool:)``:
+  /// The naive twin of ``trainingForward(input:rows:channels:scale:shift:epsilon:output:savedMean:savedInverseStandardDeviation:runningMean:runningVariance:momentum:activation:activatedOutput:pool:)``:
   /// one channel at a time, statistics in `Double`.
   ///
   /// - Parameters:
@@ -122,6 +122,84 @@ extension BatchNormalization {
           (Double(input[m * channels + c]) - Double(runningMean[c]))
           / (Double(runningVariance[c]) + Double(epsilon)).squareRoot()
         output[m * channels + c] = Float(Double(scale[c]) * normalized + Double(shift[c]))
+      }
+    }
+  }
+
+  /// The naive twin of ``frozenForward(input:rows:channels:scale:shift:runningMean:runningVariance:epsilon:output:savedMean:savedInverseStandardDeviation:activation:activatedOutput:pool:)``
+  /// (without the activation): the saved statistics as there, `y` in `Double` with `Float(ε)`.
+  ///
+  /// - Parameters:
+  ///   - input: `x[M, C]`.
+  ///   - rows: M.
+  ///   - channels: C.
+  ///   - scale: `γ[C]`.
+  ///   - shift: `β[C]`.
+  ///   - runningMean: `[C]`.
+  ///   - runningVariance: `[C]`.
+  ///   - epsilon: ε.
+  ///   - output: `y[M, C]`.
+  ///   - savedMean: `[C]`, receives the running mean.
+  ///   - savedInverseStandardDeviation: `[C]`, receives `1 / √(σ² + ε)`.
+  public static func frozenForwardReference(
+    input: UnsafeBufferPointer<Float>, rows: Int, channels: Int, scale: UnsafeBufferPointer<Float>,
+    shift: UnsafeBufferPointer<Float>, runningMean: UnsafeBufferPointer<Float>,
+    runningVariance: UnsafeBufferPointer<Float>, epsilon: Double, output: UnsafeMutableBufferPointer<Float>,
+    savedMean: UnsafeMutableBufferPointer<Float>,
+    savedInverseStandardDeviation: UnsafeMutableBufferPointer<Float>
+  ) {
+    precondition(savedMean.count == channels && savedInverseStandardDeviation.count == channels, "[C]")
+    for c in 0..<channels {
+      savedMean[c] = runningMean[c]
+      savedInverseStandardDeviation[c] = Float(1 / (Double(runningVariance[c]) + epsilon).squareRoot())
+    }
+    inferenceForwardReference(
+      input: input, rows: rows, channels: channels, scale: scale, shift: shift, runningMean: runningMean,
+      runningVariance: runningVariance, epsilon: Float(epsilon), output: output)
+  }
+
+  /// The naive twin of ``frozenBackward(outputGradient:input:rows:channels:scale:savedMean:savedInverseStandardDeviation:inputGradient:accumulateInput:scaleGradient:shiftGradient:accumulateParameters:pool:)``:
+  /// one channel at a time, with the same arithmetic (so the same bits).
+  ///
+  /// - Parameters:
+  ///   - outputGradient: `dY[M, C]`.
+  ///   - input: `x[M, C]`.
+  ///   - rows: M.
+  ///   - channels: C.
+  ///   - scale: `γ[C]`.
+  ///   - savedMean: `μ[C]`.
+  ///   - savedInverseStandardDeviation: `s[C]`.
+  ///   - inputGradient: `dX[M, C]`, or `nil`.
+  ///   - accumulateInput: add to `dX` instead of overwriting it.
+  ///   - scaleGradient: `dγ[C]`.
+  ///   - shiftGradient: `dβ[C]`.
+  ///   - accumulateParameters: add to `dγ` and `dβ` instead of overwriting them.
+  public static func frozenBackwardReference(
+    outputGradient: UnsafeBufferPointer<Float>, input: UnsafeBufferPointer<Float>, rows: Int, channels: Int,
+    scale: UnsafeBufferPointer<Float>, savedMean: UnsafeBufferPointer<Float>,
+    savedInverseStandardDeviation: UnsafeBufferPointer<Float>,
+    inputGradient: UnsafeMutableBufferPointer<Float>?, accumulateInput: Bool,
+    scaleGradient: UnsafeMutableBufferPointer<Float>, shiftGradient: UnsafeMutableBufferPointer<Float>,
+    accumulateParameters: Bool
+  ) {
+    precondition(outputGradient.count == rows * channels && input.count == rows * channels, "[M, C]")
+    for c in 0..<channels {
+      let (mean, inverse) = (savedMean[c], savedInverseStandardDeviation[c])
+      var (scaleSum, shiftSum) = (0.0, 0.0)
+      for m in 0..<rows {
+        let gradient = Double(outputGradient[m * channels + c])
+        scaleSum += gradient * Double((input[m * channels + c] - mean) * inverse)
+        shiftSum += gradient
+      }
+      scaleGradient[c] = accumulateParameters ? scaleGradient[c] + Float(scaleSum) : Float(scaleSum)
+      shiftGradient[c] = accumulateParameters ? shiftGradient[c] + Float(shiftSum) : Float(shiftSum)
+    }
+    guard let inputGradient else { return }
+    for m in 0..<rows {
+      for c in 0..<channels {
+        let index = m * channels + c
+        let value = outputGradient[index] * scale[c] * savedInverseStandardDeviation[c]
+        inputGradient[index] = accumulateInput ? inputGradient[index] + value : value
       }
     }
   }
