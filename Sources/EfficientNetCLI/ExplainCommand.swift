@@ -67,7 +67,7 @@ struct ExplainCommand: ParsableCommand {
     print(
       "\(image): class \(map.classIndex) (\(label)), logit "
         + String(format: "%.3f, probability %.2f%%", map.score, map.probability * 100)
-        + "; Grad-CAM on \(map.layer.rawValue) (\(map.coarseWidth)×\(map.coarseHeight)) drawn over "
+        + "; Grad-CAM on \(map.layer.rawValue) (\(map.layer.moduleName(in: network.layout)), \(map.coarseWidth)×\(map.coarseHeight)) drawn over "
         + "\(decoded.width)×\(decoded.height) → \(output)")
   }
 }

@@ -1,38 +1,10 @@
-/// Whole-buffer arithmetic a training step needs on gradients: residual accumulation, scaling,
-/// clearing, and the sum of squares for gradient-norm clipping. (Plain `a += b` is also
-/// ``Elementwise/add(_:into:pool:)``.)
+/// Whole-buffer arithmetic the optimizer needs on gradients: scaling and the sum of squares (gradient
+/// clipping) and clearing. (Residual accumulation is ``Elementwise/add(_:into:pool:)``.)
 public enum GradientArithmetic {
   /// Values per parallel task; smaller buffers run on the calling thread.
   static let grain = 32_768
   /// Values per partial sum of ``sumOfSquares(_:pool:)``.
-  static let squaresChunk = 16_384
-
-  /// `values[i] += factor · other[i]` (with `factor = 1`, the gradient of a residual connection).
-  ///
-  /// - Parameters:
-  ///   - other: any number of floats.
-  ///   - factor: the multiplier of `other`.
-  ///   - values: as many floats as `other`, updated in place; must not partially overlap `other`.
-  ///   - pool: the threads to use.
-  public static func addScaled(
-    _ other: UnsafeBufferPointer<Float>, by factor: Float = 1, into values: UnsafeMutableBufferPointer<Float>,
-    pool: ComputePool = .shared
-  ) {
-    precondition(other.count == values.count, "addScaled needs buffers of equal length")
-    guard let source = other.baseAddress, let target = values.baseAddress else { return }
-    pool.parallelRanges(values.count, grain: grain) { range in
-      var index = range.lowerBound
-      while index &+ 8 <= range.upperBound {
-        let sum = LaneAccess.load(target + index).addingProduct(LaneAccess.load(source + index), factor)
-        LaneAccess.store(sum, target + index)
-        index &+= 8
-      }
-      while index < range.upperBound {
-        target[index] = target[index].addingProduct(source[index], factor)
-        index &+= 1
-      }
-    }
-  }
+  static let squaresChunk = 1 << 16
 
   /// `values[i] *= factor` (gradient clipping, loss scaling).
   ///
@@ -71,8 +43,8 @@ public enum GradientArithmetic {
 
   /// `Σ values[i]²`, for the global gradient norm `√(Σ over all parameters)`.
   ///
-  /// Summed in `Float` vectors over chunks of 16,384 values whose partial sums are added in
-  /// `Double`; the result does not depend on the thread count.
+  /// Squares and sums in `Double` (eight lanes combined in a fixed order) over chunks of 65,536 values
+  /// whose partial sums are added in order; the result does not depend on the thread count.
   ///
   /// - Parameters:
   ///   - values: any number of floats.
@@ -80,32 +52,35 @@ public enum GradientArithmetic {
   /// - Returns: the sum of squares.
   public static func sumOfSquares(_ values: UnsafeBufferPointer<Float>, pool: ComputePool = .shared) -> Double
   {
-    guard let source = values.baseAddress, !values.isEmpty else { return 0 }
     let chunks = (values.count + squaresChunk - 1) / squaresChunk
-    return ScratchBuffers.shared.withBuffer(capacity: chunks) { partials in
+    if chunks <= 1 { return sumOfSquares(values, 0..<values.count) }
+    var partials = [Double](repeating: 0, count: chunks)
+    partials.withUnsafeMutableBufferPointer { partials in
       pool.parallelFor(chunks) { chunk in
         let start = chunk * squaresChunk
-        let end = min(values.count, start + squaresChunk)
-        var (first, second) = (SIMD8<Float>(), SIMD8<Float>())
-        var index = start
-        while index &+ 16 <= end {
-          let a = LaneAccess.load(source + index)
-          let b = LaneAccess.load(source + (index &+ 8))
-          first = first.addingProduct(a, a)
-          second = second.addingProduct(b, b)
-          index &+= 16
-        }
-        var total = (first + second).sum()
-        while index < end {
-          total = total.addingProduct(source[index], source[index])
-          index &+= 1
-        }
-        partials[chunk] = total
+        partials[chunk] = sumOfSquares(values, start..<min(values.count, start + squaresChunk))
       }
-      var total = 0.0
-      for chunk in 0..<chunks { total += Double(partials[chunk]) }
-      return total
     }
+    return partials.reduce(0, +)
+  }
+
+  /// `Σ x²` over `range` in `Double`, with eight running sums combined in a fixed order.
+  private static func sumOfSquares(_ values: UnsafeBufferPointer<Float>, _ range: Range<Int>) -> Double {
+    var lanes = SIMD8<Double>(repeating: 0)
+    var index = range.lowerBound
+    while index + 8 <= range.upperBound {
+      var vector = SIMD8<Double>()
+      for lane in 0..<8 { vector[lane] = Double(values[index + lane]) }
+      lanes.addProduct(vector, vector)
+      index += 8
+    }
+    var sum = lanes.sum()
+    while index < range.upperBound {
+      let value = Double(values[index])
+      sum += value * value
+      index += 1
+    }
+    return sum
   }
 
   /// The naive twin of ``sumOfSquares(_:pool:)``, in `Double` throughout.

@@ -14,8 +14,9 @@ public final class PointwiseLayer {
   public let bias: FloatBuffer?
   /// `dW` `[N, K]` and `db` `[N]`, accumulated by ``backward(input:rows:outputGradient:inputGradient:pool:)``.
   public let weightGradient: FloatBuffer?, biasGradient: FloatBuffer?
-  /// `W` packed for ``GEMM``.
-  public let packed: PackedWeights
+  /// `W` packed for ``GEMM``; nil in a layer kept unpacked (squeeze-and-excitation at inference,
+  /// whose gate kernel reads `W` directly).
+  public let packedWeights: PackedWeights?
   /// K and N.
   public let inputCount: Int, outputCount: Int
 
@@ -31,7 +32,20 @@ public final class PointwiseLayer {
     self.biasGradient = biasGradient
     self.outputCount = outputCount
     inputCount = weight.count / outputCount
-    packed = PackedWeights(outputMajor: weight.readable, outputCount: outputCount, inputCount: inputCount)
+    packedWeights = PackedWeights(
+      outputMajor: weight.readable, outputCount: outputCount, inputCount: inputCount)
+  }
+
+  /// An inference layer kept unpacked: `W` `[N, K]` and `b` `[N]` as given, no gradients.
+  public init(unpacked weight: FloatBuffer, bias: FloatBuffer?, outputCount: Int) {
+    precondition(outputCount > 0 && weight.count % outputCount == 0, "weight must be [N, K]")
+    self.weight = weight
+    self.bias = bias
+    weightGradient = nil
+    biasGradient = nil
+    self.outputCount = outputCount
+    inputCount = weight.count / outputCount
+    packedWeights = nil
   }
 
   /// An inference layer: `weights` `[N, K]` packed, `bias` `[N]` kept; the weights are not kept.
@@ -43,15 +57,21 @@ public final class PointwiseLayer {
     self.bias = FloatBuffer(bias)
     self.outputCount = outputCount
     inputCount = weights.count / outputCount
-    packed = weights.withUnsafeBufferPointer {
+    packedWeights = weights.withUnsafeBufferPointer {
       PackedWeights(outputMajor: $0, outputCount: outputCount, inputCount: weights.count / outputCount)
     }
   }
 
   /// Repacks the current weights after an update (no allocation).
   public func refresh() {
-    guard let weight else { return }
-    packed.repack(outputMajor: weight.readable)
+    guard let weight, let packedWeights else { return }
+    packedWeights.repack(outputMajor: weight.readable)
+  }
+
+  /// The packed weights (which a layer used in a product has).
+  public var packed: PackedWeights {
+    guard let packedWeights else { preconditionFailure("an unpacked layer has no GEMM form") }
+    return packedWeights
   }
 
   /// `y = act(x · Wᵀ + b) (+ residual)`, optionally with `x` scaled per input channel.

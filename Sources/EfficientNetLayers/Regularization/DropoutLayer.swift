@@ -53,33 +53,48 @@ public struct DropPathLayer {
     self.rate = rate
   }
 
-  /// `output[n] = branch[n] · scale[n] + skip[n]`; returns the per-image scales (`0` or `1/(1 − p)`), or
-  /// nil when the rate is 0 (no draw is made).
+  /// `1/(1 − p)`, rounded once from `Double`.
+  public var scale: Float { Dropout.roundedKeepScale(dropProbability: rate) }
+
+  /// `output[n] = branch[n] · keep[n] / (1 − p) + skip[n]`; returns the per-image mask (1 keeps, 0
+  /// drops), or nil when the rate is 0 (no draw is made and every branch is kept unscaled).
   public func forward(
     branch: FloatBuffer, skip: FloatBuffer, batch: Int, output: FloatBuffer, generator: inout SeededGenerator,
     workspace: Workspace, pool: ComputePool
   ) -> FloatBuffer? {
-    let scales = workspace.next(batch)
-    scales.buffer.update(repeating: 1)
+    var keep: FloatBuffer?
+    let factors = workspace.next(batch)
+    factors.buffer.update(repeating: 1)
     if rate > 0 {
+      let mask = workspace.next(batch)
       for image in 0..<batch {
-        scales.pointer[image] =
-          Double.random(in: 0..<1, using: &generator) >= rate ? Float(1 / (1 - rate)) : 0
+        let kept = Double.random(in: 0..<1, using: &generator) >= rate
+        mask.pointer[image] = kept ? 1 : 0
+        factors.pointer[image] = kept ? scale : 0
       }
+      keep = mask
     }
+    // The scaled branch and the skip in one pass (the block's input stays intact for the backward).
     Elementwise.scaleImages(
-      branch.readable, perImage: branch.count / batch, scales: scales.readable, adding: skip.readable,
+      branch.readable, perImage: branch.count / batch, scales: factors.readable, adding: skip.readable,
       into: output.buffer, pool: pool)
-    return rate > 0 ? scales : nil
+    return keep
   }
 
-  /// The branch's gradient: `dBranch[n] = dOutput[n] · scale[n]` (the skip's is `dOutput` itself).
-  public static func backward(
-    _ outputGradient: FloatBuffer, scales: FloatBuffer?, batch: Int, into branchGradient: FloatBuffer,
+  /// The branch's gradient, `dBranch[n] = dOutput[n] · keep[n] / (1 − p)` with the forward's mask
+  /// (the skip's gradient is `dOutput` itself).
+  public func backward(
+    _ outputGradient: FloatBuffer, keep: FloatBuffer?, batch: Int, into branchGradient: FloatBuffer,
     pool: ComputePool
   ) {
-    Elementwise.scaleImages(
-      outputGradient.readable, perImage: outputGradient.count / batch, scales: scales?.readable, adding: nil,
-      into: branchGradient.buffer, pool: pool)
+    guard let keep else {
+      Elementwise.scaleImages(
+        outputGradient.readable, perImage: outputGradient.count / batch, scales: nil, adding: nil,
+        into: branchGradient.buffer, pool: pool)
+      return
+    }
+    DropPath.backward(
+      outputGradient: outputGradient.readable, batch: batch, keep: keep.readable, keepScale: scale,
+      inputGradient: branchGradient.buffer, accumulate: false, pool: pool)
   }
 }

@@ -10,6 +10,25 @@ public enum GradCAMLayer: String, Sendable, CaseIterable {
   /// The last MBConv block's output, `[h, w, C]` (timm's `blocks[-1]`, the input of `conv_head`); the
   /// gradient comes back through the head convolution and its activation.
   case lastBlock = "last-block"
+
+  /// The layout's layer whose output is weighed: the head convolution (its batch norm and
+  /// activation included) or the last block's projection (the block's output).
+  public func layer(in layout: NetworkLayout) -> NetworkLayer {
+    switch self {
+    case .head: return layout.head
+    case .lastBlock: return layout.blocks.last?.projection ?? layout.stem
+    }
+  }
+
+  /// timm's name of the module whose output is weighed (`bn2`, or the last block, e.g. `blocks.6.0`).
+  public func moduleName(in layout: NetworkLayout) -> String {
+    switch self {
+    case .head: return layout.names(of: layout.head.identity, in: .timm).normalization ?? "head"
+    case .lastBlock:
+      return layout.blocks.last?.names[.timm]?.module
+        ?? layout.names(of: layout.stem.identity, in: .timm).module
+    }
+  }
 }
 
 /// A Grad-CAM explanation of one class score for one input.

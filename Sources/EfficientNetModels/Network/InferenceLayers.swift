@@ -18,12 +18,11 @@ extension EfficientNet {
     return PointwiseLayer(packing: weights, bias: bias, outputCount: layer.outputChannels)
   }
 
-  /// An unnormalized layer with bias (SE's convolutions, the classifier) over copies of its tensors.
-  func plainPointwise(_ layer: NetworkLayer) -> PointwiseLayer {
+  /// Squeeze-and-excitation's convolution, unpacked (its gate kernel reads the weights directly).
+  func squeezeExcitationPointwise(_ layer: NetworkLayer) -> PointwiseLayer {
     PointwiseLayer(
-      weight: FloatBuffer(copying: tensor(.convolutionWeight, of: layer)),
-      bias: FloatBuffer(copying: tensor(.bias, of: layer)), outputCount: layer.outputChannels,
-      weightGradient: nil, biasGradient: nil)
+      unpacked: FloatBuffer(copying: tensor(.convolutionWeight, of: layer)),
+      bias: FloatBuffer(copying: tensor(.bias, of: layer)), outputCount: layer.outputChannels)
   }
 }
 
@@ -43,7 +42,9 @@ struct InferenceBlock {
       packing: weights, bias: bias, channels: layout.depthwise.outputChannels,
       kernelSize: layout.depthwise.kernelSize)
     squeezeExcitation = layout.squeezeExcitation.map {
-      SqueezeExcitationLayer(reduce: model.plainPointwise($0.reduce), expand: model.plainPointwise($0.expand))
+      SqueezeExcitationLayer(
+        reduce: model.squeezeExcitationPointwise($0.reduce),
+        expand: model.squeezeExcitationPointwise($0.expand))
     }
     projection = model.foldedPointwise(layout.projection)
   }

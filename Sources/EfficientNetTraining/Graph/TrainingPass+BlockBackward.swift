@@ -16,8 +16,8 @@ extension TrainingPass {
     // 5. Residual and stochastic depth.
     let projectionGradient = buffer(batch * pixels * block.outputChannels)
     timer.measure(blockName, "residual + drop path backward") {
-      DropPathLayer.backward(
-        outputGradient, scales: record.keepScales, batch: batch, into: projectionGradient, pool: pool)
+      record.dropPath.backward(
+        outputGradient, keep: record.keep, batch: batch, into: projectionGradient, pool: pool)
     }
     // 4. Projection.
     let projectionLayer = layers.projection

@@ -13,8 +13,9 @@ struct BlockRecord {
   let squeezeExcitation: SqueezeExcitationRecord?
   let projectionInput: FloatBuffer
   let projection: BatchNormRecord
-  /// Per-image stochastic-depth factors (0 or 1/(1−p)); nil when the block has none this step.
-  let keepScales: FloatBuffer?
+  /// The block's stochastic depth this step, and its per-image mask (nil when it has none).
+  let dropPath: DropPathLayer
+  let keep: FloatBuffer?
   let output: FloatBuffer
 }
 
@@ -86,11 +87,11 @@ extension TrainingPass {
     // 5. Stochastic depth and the residual.
     // Without a residual the block's output is the projection's (nothing writes over either).
     var output = projection.output
-    var keepScales: FloatBuffer?
+    var keep: FloatBuffer?
+    let dropPath = DropPathLayer(rate: block.hasResidual && graph.regularization ? block.dropConnectRate : 0)
     if block.hasResidual {
       output = buffer(batch * pixels * block.outputChannels)
-      let dropPath = DropPathLayer(rate: graph.regularization ? block.dropConnectRate : 0)
-      keepScales = timer.measure(layers.layout.names[.timm]!.module, "residual + drop path") {
+      keep = timer.measure(layers.layout.names[.timm]!.module, "residual + drop path") {
         dropPath.forward(
           branch: projection.output, skip: input, batch: batch, output: output, generator: &generator,
           workspace: workspace, pool: pool)
@@ -99,6 +100,6 @@ extension TrainingPass {
     return BlockRecord(
       input: input, inputPixels: inputPixels, geometry: g, expansion: expansion, depthwise: depthwise,
       squeezeExcitation: squeezeExcitation, projectionInput: projectionInput, projection: projection,
-      keepScales: keepScales, output: output)
+      dropPath: dropPath, keep: keep, output: output)
   }
 }

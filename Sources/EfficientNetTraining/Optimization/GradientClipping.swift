@@ -7,7 +7,7 @@ import EfficientNetKernels
 public func gradientNorm(_ parameters: [TrainableParameter]) -> Float {
   var sum = 0.0
   for parameter in parameters {
-    sum += sumOfSquares(UnsafeBufferPointer(parameter.gradientBuffer))
+    sum += GradientArithmetic.sumOfSquares(UnsafeBufferPointer(parameter.gradientBuffer))
   }
   return Float(sum.squareRoot())
 }
@@ -36,38 +36,4 @@ public func clipGradientNorm(_ parameters: [TrainableParameter], maxNorm: Float)
     }
   }
   return norm
-}
-
-/// Σ x² in double precision, in fixed 64 Ki-element chunks (summed in parallel, combined in order).
-private func sumOfSquares(_ values: UnsafeBufferPointer<Float>) -> Double {
-  let chunk = 1 << 16
-  let chunkCount = (values.count + chunk - 1) / chunk
-  if chunkCount <= 1 { return sumOfSquares(values, 0..<values.count) }
-  var partial = [Double](repeating: 0, count: chunkCount)
-  partial.withUnsafeMutableBufferPointer { partial in
-    ComputePool.shared.parallelFor(chunkCount) { index in
-      let start = index * chunk
-      partial[index] = sumOfSquares(values, start..<min(values.count, start + chunk))
-    }
-  }
-  return partial.reduce(0, +)
-}
-
-/// Σ x² over `range`, with eight running sums (vectorizable) combined in a fixed order.
-private func sumOfSquares(_ values: UnsafeBufferPointer<Float>, _ range: Range<Int>) -> Double {
-  var lanes = SIMD8<Double>(repeating: 0)
-  var index = range.lowerBound
-  while index + 8 <= range.upperBound {
-    var vector = SIMD8<Double>()
-    for lane in 0..<8 { vector[lane] = Double(values[index + lane]) }
-    lanes.addProduct(vector, vector)
-    index += 8
-  }
-  var sum = lanes.sum()
-  while index < range.upperBound {
-    let value = Double(values[index])
-    sum += value * value
-    index += 1
-  }
-  return sum
 }
