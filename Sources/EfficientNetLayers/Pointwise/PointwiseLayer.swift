@@ -112,14 +112,10 @@ public final class PointwiseLayer {
     input: UnsafePointer<Float>, rows: Int, outputGradient: UnsafePointer<Float>,
     inputGradient: UnsafeMutablePointer<Float>?, pool: ComputePool
   ) {
-    guard let weight, let weightGradient else { preconditionFailure("an inference layer has no gradient") }
+    guard let weightGradient else { preconditionFailure("an inference layer has no gradient") }
     let gradient = UnsafeBufferPointer(start: outputGradient, count: rows * outputCount)
     if let inputGradient {
-      LinearBackward.inputGradient(
-        outputGradient: gradient, rows: rows, outputCount: outputCount, inputCount: inputCount,
-        weights: weight.readable,
-        inputGradient: UnsafeMutableBufferPointer(start: inputGradient, count: rows * inputCount),
-        accumulate: false, pool: pool)
+      inputBackward(outputGradient: outputGradient, rows: rows, inputGradient: inputGradient, pool: pool)
     }
     LinearBackward.weightGradient(
       outputGradient: gradient, input: UnsafeBufferPointer(start: input, count: rows * inputCount),
@@ -132,5 +128,24 @@ public final class PointwiseLayer {
         outputGradient: gradient, rows: rows, outputCount: outputCount, biasGradient: biasGradient.buffer,
         accumulate: true, pool: pool)
     }
+  }
+
+  /// `dX = dY · W` (overwritten): the input gradient alone, for a layer without gradients of its own.
+  ///
+  /// - Parameters:
+  ///   - outputGradient: `dY` `[M, N]`.
+  ///   - rows: M.
+  ///   - inputGradient: `dX` `[M, K]`.
+  ///   - pool: the threads to use.
+  public func inputBackward(
+    outputGradient: UnsafePointer<Float>, rows: Int, inputGradient: UnsafeMutablePointer<Float>,
+    pool: ComputePool
+  ) {
+    guard let weight else { preconditionFailure("a packed-only layer keeps no weights to differentiate") }
+    LinearBackward.inputGradient(
+      outputGradient: UnsafeBufferPointer(start: outputGradient, count: rows * outputCount), rows: rows,
+      outputCount: outputCount, inputCount: inputCount, weights: weight.readable,
+      inputGradient: UnsafeMutableBufferPointer(start: inputGradient, count: rows * inputCount),
+      accumulate: false, pool: pool)
   }
 }

@@ -1,14 +1,18 @@
+import EfficientNetCore
 import EfficientNetKernels
+import EfficientNetLayers
 import Foundation
 
-/// The end of an EfficientNet after its last block, as plain arithmetic that can be differentiated:
-/// `conv_head` (1×1, batch norm `bn2` folded in), the activation, global average pooling and the
-/// linear classifier.
+/// The end of an EfficientNet after its last block, for explaining one image's class scores:
+/// `conv_head` (1×1, batch norm `bn2` folded in) and its activation as the inference engine runs them
+/// (a folded ``PointwiseLayer`` with the activation in its epilogue), differentiated with the same
+/// layer's input gradient and the activation's backward kernel; then global average pooling and the
+/// linear classifier, which are linear and summed in `Double` (the score finite differences check).
 ///
 /// Shapes use P for the positions of one image's last feature map (`h · w`), C for the last block's
 /// channels, F for the head's channels (1280 for B0 and Lite0) and K for the classes. Feature maps are
-/// position-major (`[P, C]`, NHWC without the batch axis). Sums accumulate in `Double`.
-public struct ClassificationHead: Sendable {
+/// position-major (`[P, C]`, NHWC without the batch axis).
+public struct ClassificationHead {
   /// The last block's output channels (C), the head's input.
   public let featureChannels: Int
   /// The head convolution's output channels (F), the pooled features.
@@ -16,9 +20,8 @@ public struct ClassificationHead: Sendable {
   /// The classes (K).
   public let classCount: Int
   let activation: Activation
-  /// `conv_head` with `bn2` folded, `[F, C]`, and its bias `[F]`.
-  let headWeights: [Float]
-  let headBias: [Float]
+  /// `conv_head` with `bn2` folded: weights `[F, C]` (kept for the backward) and bias `[F]`.
+  let head: PointwiseLayer
   /// The classifier, `[K, F]`, and its bias `[K]`.
   let classifierWeights: [Float]
   let classifierBias: [Float]
@@ -30,10 +33,13 @@ public struct ClassificationHead: Sendable {
     guard let classifier = model.layout.classifier else {
       throw ModelError.invalidInput(name: "model", reason: "a headless model has no class scores to explain")
     }
-    let head = model.layout.head
-    (headWeights, headBias) = model.folded(head)
-    headChannels = head.outputChannels
-    featureChannels = head.inputChannels
+    let headLayer = model.layout.head
+    let (weights, bias) = model.folded(headLayer)
+    head = PointwiseLayer(
+      weight: FloatBuffer(weights), bias: FloatBuffer(bias), outputCount: headLayer.outputChannels,
+      weightGradient: nil, biasGradient: nil)
+    headChannels = headLayer.outputChannels
+    featureChannels = headLayer.inputChannels
     classCount = classifier.outputChannels
     activation = model.configuration.activation.kernelActivation
     classifierWeights = model.tensor(.linearWeight, of: classifier).scalars
@@ -46,31 +52,32 @@ public struct ClassificationHead: Sendable {
   ///   - features: The last block's output for one image, `[P, C]`.
   ///   - pixels: P.
   /// - Returns: `[P, F]`.
-  public func preActivations(features: [Float], pixels: Int) -> [Double] {
-    precondition(features.count == pixels * featureChannels, "features must be [P, \(featureChannels)]")
-    var result = [Double](repeating: 0, count: pixels * headChannels)
-    for position in 0..<pixels {
-      let row = position * featureChannels
-      for output in 0..<headChannels {
-        let weightRow = output * featureChannels
-        var sum = Double(headBias[output])
-        for channel in 0..<featureChannels {
-          sum += Double(features[row + channel]) * Double(headWeights[weightRow + channel])
-        }
-        result[position * headChannels + output] = sum
-      }
-    }
-    return result
+  public func preActivations(features: [Float], pixels: Int) -> [Float] {
+    headOutput(features: features, pixels: pixels, activation: .identity)
   }
 
-  /// The head's activated output `A = act(Z)`: what timm's `bn2` (a `BatchNormAct2d`) returns.
+  /// The head's activated output `A = act(Z)`: what timm's `bn2` (a `BatchNormAct2d`) returns, and
+  /// what the inference engine computes before pooling.
   ///
   /// - Parameters:
   ///   - features: The last block's output for one image, `[P, C]`.
   ///   - pixels: P.
   /// - Returns: `[P, F]`.
   public func activations(features: [Float], pixels: Int) -> [Float] {
-    preActivations(features: features, pixels: pixels).map { Float(activation.value(at: $0)) }
+    headOutput(features: features, pixels: pixels, activation: activation)
+  }
+
+  private func headOutput(features: [Float], pixels: Int, activation: Activation) -> [Float] {
+    precondition(features.count == pixels * featureChannels, "features must be [P, \(featureChannels)]")
+    var output = [Float](repeating: 0, count: pixels * headChannels)
+    features.withUnsafeBufferPointer { input in
+      output.withUnsafeMutableBufferPointer { output in
+        head.forward(
+          input: input.baseAddress!, rows: pixels, activation: activation, output: output.baseAddress!,
+          pool: .shared)
+      }
+    }
+    return output
   }
 
   /// The class scores (logits) of pooled activations.
@@ -142,26 +149,21 @@ public struct ClassificationHead: Sendable {
   ///   - classIndex: The class, `0..<K`.
   /// - Returns: `[P, C]`.
   public func featureGradient(features: [Float], pixels: Int, classIndex: Int) -> [Float] {
-    precondition((0..<classCount).contains(classIndex), "class \(classIndex) outside 0..<\(classCount)")
+    var gradient = activationGradient(pixels: pixels, classIndex: classIndex)
     let preActivations = preActivations(features: features, pixels: pixels)
-    var gradient = [Float](repeating: 0, count: pixels * featureChannels)
-    var row = [Double](repeating: 0, count: featureChannels)
-    for position in 0..<pixels {
-      for index in row.indices { row[index] = 0 }
-      for output in 0..<headChannels {
-        let upstream = Double(classifierWeights[classIndex * headChannels + output]) / Double(pixels)
-        let coefficient =
-          upstream * activation.derivative(at: preActivations[position * headChannels + output])
-        if coefficient == 0 { continue }
-        let weightRow = output * featureChannels
-        for channel in 0..<featureChannels {
-          row[channel] += coefficient * Double(headWeights[weightRow + channel])
+    var result = [Float](repeating: 0, count: pixels * featureChannels)
+    preActivations.withUnsafeBufferPointer { preActivations in
+      gradient.withUnsafeMutableBufferPointer { gradient in
+        ActivationBackward.inputGradient(
+          activation, preActivation: preActivations, outputGradient: UnsafeBufferPointer(gradient),
+          inputGradient: gradient, accumulate: false, pool: .shared)
+        result.withUnsafeMutableBufferPointer { result in
+          head.inputBackward(
+            outputGradient: gradient.baseAddress!, rows: pixels, inputGradient: result.baseAddress!,
+            pool: .shared)
         }
       }
-      for channel in 0..<featureChannels {
-        gradient[position * featureChannels + channel] = Float(row[channel])
-      }
     }
-    return gradient
+    return result
   }
 }
