@@ -23,33 +23,6 @@ public enum Activation: String, Sendable, CaseIterable {
     }
   }
 
-  /// Applies the activation to one `Double` (for arithmetic differentiated exactly, such as Grad-CAM's
-  /// head; the same formulas as the `Float` reference).
-  public func value(at x: Double) -> Double {
-    switch self {
-    case .identity: return x
-    case .relu: return max(x, 0)
-    case .relu6: return min(max(x, 0), 6)
-    case .silu: return x / (1 + exp(-x))
-    case .sigmoid: return 1 / (1 + exp(-x))
-    }
-  }
-
-  /// The derivative at one `Double`, with PyTorch's choices at the kinks (0 at 0 and at 6).
-  public func derivative(at x: Double) -> Double {
-    switch self {
-    case .identity: return 1
-    case .relu: return x > 0 ? 1 : 0
-    case .relu6: return x > 0 && x < 6 ? 1 : 0
-    case .silu:
-      let sigmoid = 1 / (1 + exp(-x))
-      return sigmoid * (1 + x * (1 - sigmoid))
-    case .sigmoid:
-      let sigmoid = 1 / (1 + exp(-x))
-      return sigmoid * (1 - sigmoid)
-    }
-  }
-
   /// Applies the activation to eight lanes at once.
   @inlinable @inline(always)
   public func apply(_ x: SIMD8<Float>) -> SIMD8<Float> {
