@@ -34,6 +34,13 @@ let package = Package(
         "BenchmarkSupport", .product(name: "EfficientNetImageIO", package: "swift-efficientnet"),
       ],
       swiftSettings: vectorFlags),
+    // Data-loader speed on real data (formerly a wall-clock test in TrainingTests).
+    .executableTarget(
+      name: "DataLoaderThroughput",
+      dependencies: [
+        "BenchmarkSupport", .product(name: "EfficientNetTraining", package: "swift-efficientnet"),
+      ],
+      swiftSettings: vectorFlags),
   ],
   swiftLanguageModes: [.v5]
 )
