@@ -56,9 +56,7 @@ final class DataLoaderSharedDataTests: XCTestCase {
   }
 
   func testMNISTAugmentedAt64GivesFullBatchesOfDistinctSamplesInTheEpochOrder() throws {
-    guard let url = DataFixtures.sharedData("mnist_5k.csv.gz") else {
-      throw XCTSkip("../shared/data/mnist_5k.csv.gz not present")
-    }
+    let url = try DataFixtures.sharedData("mnist_5k.csv.gz")
     let dataset = try CSVImageDataset(contentsOf: url)
     let loader = trainingLoader(dataset, resolution: 64, batchSize: 64)
     XCTAssertEqual(loader.batchCount, 79)  // 5000 samples: 78 batches of 64 and one of 8
@@ -78,9 +76,7 @@ final class DataLoaderSharedDataTests: XCTestCase {
   }
 
   func testChestXraysAt224GiveTwoBatchesHoldingEverySampleOnce() throws {
-    guard let url = DataFixtures.sharedData("chest-xray-16") else {
-      throw XCTSkip("../shared/data/chest-xray-16 not present")
-    }
+    let url = try DataFixtures.sharedData("chest-xray-16")
     let loader = trainingLoader(try ImageFolderDataset(root: url), resolution: 224, batchSize: 8)
     XCTAssertEqual(loader.batchCount, 2)
     let batches = firstBatches(loader)
