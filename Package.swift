@@ -86,15 +86,27 @@ let package = Package(
       swiftSettings: vectorFlags),
 
     // MARK: Tests
-    .testTarget(name: "CLITests", dependencies: ["EfficientNetCLI", "WeightIO"], swiftSettings: vectorFlags),
-    .testTarget(name: "KernelTests", dependencies: ["EfficientNetKernels"], swiftSettings: vectorFlags),
-    .testTarget(
-      name: "ImageIOTests", dependencies: ["EfficientNetImageIO", "EfficientNetCore"], exclude: ["Fixtures"],
+    // Helpers several test targets share (temporary folders, fixture and ../shared locating, seeded
+    // generators, byte orders, tolerance asserts); only test targets depend on it.
+    .target(
+      name: "EfficientNetTestSupport", dependencies: ["EfficientNetCore", "WeightIO"],
+      path: "Tests/TestSupport",
       swiftSettings: vectorFlags),
+    .testTarget(
+      name: "CLITests", dependencies: ["EfficientNetCLI", "WeightIO", "EfficientNetTestSupport"],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "KernelTests", dependencies: ["EfficientNetKernels", "EfficientNetTestSupport"],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "ImageIOTests",
+      dependencies: ["EfficientNetImageIO", "EfficientNetCore", "EfficientNetTestSupport"],
+      exclude: ["Fixtures"], swiftSettings: vectorFlags),
     .testTarget(
       name: "TrainingTests",
       dependencies: [
         "EfficientNetTraining", "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "WeightIO",
+        "EfficientNetTestSupport",
       ],
       exclude: ["Fixtures"],
       swiftSettings: vectorFlags),
@@ -102,13 +114,17 @@ let package = Package(
       name: "SearchTests",
       dependencies: [
         "EfficientNetSearch", "EfficientNetTraining", "EfficientNetModels", "EfficientNetImageIO",
+        "EfficientNetTestSupport",
       ],
       swiftSettings: vectorFlags),
     .testTarget(
-      name: "WeightIOTests", dependencies: ["WeightIO"], exclude: ["Fixtures"], swiftSettings: vectorFlags),
+      name: "WeightIOTests", dependencies: ["WeightIO", "EfficientNetTestSupport"], exclude: ["Fixtures"],
+      swiftSettings: vectorFlags),
     .testTarget(
       name: "ModelTests",
-      dependencies: ["EfficientNetModels", "EfficientNetCore", "EfficientNetLayers", "WeightIO"],
+      dependencies: [
+        "EfficientNetModels", "EfficientNetCore", "EfficientNetLayers", "WeightIO", "EfficientNetTestSupport",
+      ],
       exclude: ["Fixtures"],
       swiftSettings: vectorFlags),
   ],

@@ -13,6 +13,8 @@ let package = Package(
   platforms: [.macOS(.v13)],
   dependencies: [.package(name: "swift-efficientnet", path: "..")],
   targets: [
+    // Timing, argument and file helpers the benchmarks share.
+    .target(name: "BenchmarkSupport"),
     .executableTarget(
       name: "ImagePipelineBenchmark",
       dependencies: [.product(name: "EfficientNetImageIO", package: "swift-efficientnet")],
@@ -23,6 +25,20 @@ let package = Package(
         .product(name: "EfficientNetTraining", package: "swift-efficientnet"),
         .product(name: "EfficientNetModels", package: "swift-efficientnet"),
         .product(name: "EfficientNetCore", package: "swift-efficientnet"),
+      ],
+      swiftSettings: vectorFlags),
+    // Decode speed on real images (formerly a skipped test in ImageIOTests).
+    .executableTarget(
+      name: "DecodingThroughput",
+      dependencies: [
+        "BenchmarkSupport", .product(name: "EfficientNetImageIO", package: "swift-efficientnet"),
+      ],
+      swiftSettings: vectorFlags),
+    // Data-loader speed on real data (formerly a wall-clock test in TrainingTests).
+    .executableTarget(
+      name: "DataLoaderThroughput",
+      dependencies: [
+        "BenchmarkSupport", .product(name: "EfficientNetTraining", package: "swift-efficientnet"),
       ],
       swiftSettings: vectorFlags),
   ],

@@ -1,14 +1,9 @@
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
 /// Runs the built `efficientnet bench` on a tiny model and checks its report and its errors.
 final class BenchCommandTests: XCTestCase {
-  private var tool: URL { get throws { try CLITool.url } }
-
-  private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    try CLITool.run(arguments)
-  }
-
   /// B0's table at width and depth 0.25 and 32×32: a few milliseconds per pass.
   private let tinyModel = [
     "bench", "--model", "b0", "--width", "0.25", "--depth", "0.25", "--resolution", "32", "--threads", "2",
@@ -43,7 +38,7 @@ final class BenchCommandTests: XCTestCase {
   }
 
   func testInferenceJSONHasOrderedPercentilesAndConsistentThroughput() throws {
-    let result = try run(tinyModel + ["--batch", "3"])
+    let result = try CLITool.run(tinyModel + ["--batch", "3"])
     XCTAssertEqual(result.status, 0, result.error)
     let report = try checkReport(result.output, mode: "inference", batch: 3)
     // The tiny architecture's forward pass at 32×32 is a fixed number of MACs; GFLOP/s follow from it.
@@ -55,7 +50,7 @@ final class BenchCommandTests: XCTestCase {
   }
 
   func testTrainingJSONReportsStepsAndAFiniteLoss() throws {
-    let result = try run(tinyModel + ["--batch", "4", "--train"])
+    let result = try CLITool.run(tinyModel + ["--batch", "4", "--train"])
     XCTAssertEqual(result.status, 0, result.error)
     let report = try checkReport(result.output, mode: "train", batch: 4)
     // Random labels over 1000 classes: the smoothed cross-entropy starts near ln(1000) ≈ 6.9.
@@ -65,13 +60,13 @@ final class BenchCommandTests: XCTestCase {
   }
 
   func testProfileBreaksInferenceDownByKindOnStandardErrorWithJSON() throws {
-    let result = try run(tinyModel + ["--profile"])
+    let result = try CLITool.run(tinyModel + ["--profile"])
     XCTAssertEqual(result.status, 0, result.error)
     _ = try checkReport(result.output, mode: "inference", batch: 1)
     XCTAssertTrue(result.error.contains("by kind:"), result.error)
     XCTAssertTrue(result.error.contains("pointwise"), result.error)
     XCTAssertTrue(result.error.contains("conv_stem"), result.error)
-    let training = try run(tinyModel + ["--profile", "--train", "--batch", "2"])
+    let training = try CLITool.run(tinyModel + ["--profile", "--train", "--batch", "2"])
     XCTAssertEqual(training.status, 0, training.error)
     XCTAssertTrue(training.error.contains("forward + backward"), training.error)
     XCTAssertTrue(training.error.contains("optimizer"), training.error)
@@ -90,7 +85,7 @@ final class BenchCommandTests: XCTestCase {
       (["bench", "--model", "b42"], "known models: efficientnet_b0"),
     ]
     for (arguments, message) in cases {
-      let result = try run(arguments)
+      let result = try CLITool.run(arguments)
       XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
       XCTAssertTrue(result.error.contains(message), "\(arguments): \(result.error)")
       XCTAssertTrue(result.output.isEmpty, "\(arguments) printed \(result.output)")

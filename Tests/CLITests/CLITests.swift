@@ -1,25 +1,14 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
 
 /// Runs the built `efficientnet` tool as a user would and checks what it prints and writes.
 final class CLITests: XCTestCase {
-  private var tool: URL { get throws { try CLITool.url } }
-
-  private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    try CLITool.run(arguments)
-  }
-
-  private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent()
-    .appendingPathComponent("ModelTests/Fixtures")
-
-  private func temporaryFile(_ name: String) -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)-\(name)")
-  }
+  private let fixtures = RepositoryPaths.fixtures("ModelTests")
 
   func testInfoJSONListsEveryVariantWithTheRequiredKeys() throws {
-    let result = try run(["info", "--json"])
+    let result = try CLITool.run(["info", "--json"])
     XCTAssertEqual(result.status, 0, result.error)
     let rows = try XCTUnwrap(
       try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
@@ -36,7 +25,7 @@ final class CLITests: XCTestCase {
   }
 
   func testInfoWithPhiShowsTheCompoundScaledModel() throws {
-    let result = try run(["info", "--phi", "1.5", "--json"])
+    let result = try CLITool.run(["info", "--phi", "1.5", "--json"])
     XCTAssertEqual(result.status, 0, result.error)
     let rows = try XCTUnwrap(
       try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
@@ -44,7 +33,7 @@ final class CLITests: XCTestCase {
     XCTAssertEqual(try XCTUnwrap(rows[0]["depth"] as? Double), pow(1.2, 1.5), accuracy: 1e-6)
     XCTAssertEqual(try XCTUnwrap(rows[0]["width"] as? Double), pow(1.1, 1.5), accuracy: 1e-6)
     XCTAssertEqual(rows[0]["resolution"] as? Int, Int((224 * pow(1.15, 1.5)).rounded()))
-    let custom = try run([
+    let custom = try CLITool.run([
       "info", "--phi", "1,2", "--alpha", "1.3", "--beta", "1.05", "--gamma", "1.1", "--json",
     ])
     XCTAssertEqual(custom.status, 0, custom.error)
@@ -54,32 +43,31 @@ final class CLITests: XCTestCase {
   }
 
   func testBadFlagsAreClearErrors() throws {
-    let negative = try run(["info", "--phi", "-1"])
+    let negative = try CLITool.run(["info", "--phi", "-1"])
     XCTAssertNotEqual(negative.status, 0)
     XCTAssertTrue(negative.error.contains("phi"), negative.error)
-    let alphaBelowOne = try run(["info", "--phi", "1", "--alpha", "0.5"])
+    let alphaBelowOne = try CLITool.run(["info", "--phi", "1", "--alpha", "0.5"])
     XCTAssertNotEqual(alphaBelowOne.status, 0)
     XCTAssertTrue(alphaBelowOne.error.contains("alpha"), alphaBelowOne.error)
-    let unknown = try run(["info", "--model", "b42"])
+    let unknown = try CLITool.run(["info", "--model", "b42"])
     XCTAssertNotEqual(unknown.status, 0)
     XCTAssertTrue(unknown.error.contains("b42"), unknown.error)
   }
 
   /// `run` on the tiny timm fixture writes logits and features equal to timm's.
   func testRunWritesLogitsAndFeaturesMatchingTimm() throws {
-    let output = temporaryFile("out.safetensors")
-    defer { try? FileManager.default.removeItem(at: output) }
+    let output = temporaryLocation("out.safetensors")
     let weights = fixtures.appendingPathComponent("tiny_b0.weights.safetensors").path
     let input = fixtures.appendingPathComponent("tiny_b0.io.safetensors")
     // The tiny fixture is B0's table at width and depth 0.25: plain B0 does not fit it.
-    let mismatch = try run([
+    let mismatch = try CLITool.run([
       "run", "--model", "b0", "--weights", weights, "--input", input.path, "--output", output.path,
     ])
     XCTAssertNotEqual(mismatch.status, 0)
     XCTAssertTrue(mismatch.error.contains("tiny_b0.weights.safetensors"), mismatch.error)
     XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
 
-    let result = try run([
+    let result = try CLITool.run([
       "run", "--model", "b0", "--width", "0.25", "--depth", "0.25", "--weights", weights, "--input",
       input.path,
       "--output", output.path,
@@ -101,23 +89,19 @@ final class CLITests: XCTestCase {
   }
 
   func testRunOnMissingFilesNamesThem() throws {
-    let result = try run([
+    let result = try CLITool.run([
       "run", "--weights", "/nonexistent/w.safetensors", "--input", "/nonexistent/x.safetensors", "--output",
-      temporaryFile("y.safetensors").path,
+      temporaryLocation("y.safetensors").path,
     ])
     XCTAssertNotEqual(result.status, 0)
     XCTAssertTrue(result.error.contains("/nonexistent/w.safetensors"), result.error)
   }
 
-  private var samples: URL {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent()
-      .appendingPathComponent("Samples")
-  }
+  private var samples: URL { RepositoryPaths.samples }
 
   /// The README's main command: the shipped Lite0 calls the sample cat a tabby.
   func testClassifyWithNoFlagsUsesTheShippedLite0() throws {
-    let result = try run(["classify", samples.appendingPathComponent("chelsea.jpg").path])
+    let result = try CLITool.run(["classify", samples.appendingPathComponent("chelsea.jpg").path])
     XCTAssertEqual(result.status, 0, result.error)
     let lines = result.output.split(separator: "\n")
     XCTAssertEqual(lines.count, 6)
@@ -127,15 +111,14 @@ final class CLITests: XCTestCase {
   /// A folder with a corrupt image: the others are classified, the bad one is named, and the exit
   /// status says something failed; `--json` prints one object per image.
   func testClassifyFolderReportsBadFilesAndKeepsGoing() throws {
-    let folder = temporaryFile("photos")
+    let folder = temporaryLocation("photos")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
     try FileManager.default.copyItem(
       at: samples.appendingPathComponent("coffee.jpg"), to: folder.appendingPathComponent("a-coffee.jpg"))
     let jpeg = try Data(contentsOf: samples.appendingPathComponent("chelsea.jpg"))
     try jpeg.prefix(jpeg.count / 3).write(to: folder.appendingPathComponent("b-truncated.jpg"))
     try Data("not an image".utf8).write(to: folder.appendingPathComponent("c-text.png"))
-    let result = try run(["classify", "--json", "--top", "2", folder.path])
+    let result = try CLITool.run(["classify", "--json", "--top", "2", folder.path])
     XCTAssertEqual(result.status, 1)
     let lines = result.output.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.count, 1)
@@ -153,25 +136,19 @@ final class CLITests: XCTestCase {
 
   /// `convert` turns the legacy-format Lite0 .pth into timm-named safetensors that classify identically.
   func testConvertLegacyCheckpointToSafeTensors() throws {
-    let pth = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-        "shared/weights/efficientnet-lite0-57934424.pth")
-    guard FileManager.default.fileExists(atPath: pth.path) else {
-      throw XCTSkip("\(pth.path) is absent (it lives in ../shared/weights only)")
-    }
-    let output = temporaryFile("lite0.safetensors")
-    defer { try? FileManager.default.removeItem(at: output) }
-    let converted = try run(["convert", pth.path, output.path])
+    let pth = try SharedData.require(SharedData.lite0Checkpoint)
+    let output = temporaryLocation("lite0.safetensors")
+    let converted = try CLITool.run(["convert", pth.path, output.path])
     XCTAssertEqual(converted.status, 0, converted.error)
     XCTAssertTrue(converted.error.contains("efficientnet_lite0"), converted.error)
     let file = try SafeTensorsFile(contentsOf: output)
     XCTAssertEqual(file.count, 247)
     XCTAssertEqual(file["blocks.5.3.conv_pwl.weight"]?.shape, [192, 1152, 1, 1])
     XCTAssertEqual(file["conv_stem.weight"]?.dataType, .float32)
-    let viaPth = try run([
+    let viaPth = try CLITool.run([
       "classify", "--json", "--weights", pth.path, samples.appendingPathComponent("coffee.jpg").path,
     ])
-    let viaSafeTensors = try run([
+    let viaSafeTensors = try CLITool.run([
       "classify", "--json", "--weights", output.path, samples.appendingPathComponent("coffee.jpg").path,
     ])
     XCTAssertEqual(viaPth.status, 0, viaPth.error)
@@ -180,7 +157,7 @@ final class CLITests: XCTestCase {
 
   /// A 2-class CSV dataset of 8×8 digits-like images (bright left or right half), 48 rows.
   private func writeDataset() throws -> URL {
-    let url = temporaryFile("data.csv")
+    let url = temporaryLocation("data.csv")
     var generator = SystemRandomNumberGenerator()
     var rows: [String] = []
     for index in 0..<48 {
@@ -203,11 +180,7 @@ final class CLITests: XCTestCase {
   /// stops after a step with a checkpoint, and `--resume` continues the run.
   func testTrainEvaluateInterruptAndResume() throws {
     let data = try writeDataset()
-    let output = temporaryFile("run")
-    defer {
-      try? FileManager.default.removeItem(at: data)
-      try? FileManager.default.removeItem(at: output)
-    }
+    let output = temporaryLocation("run")
     let common = [
       "train", "--model", "lite0", "--data", data.path, "--val-split", "0.25", "--resolution", "32",
       "--batch-size", "8", "--seed", "3", "--optimizer", "adamw", "--lr", "0.001",
@@ -215,7 +188,8 @@ final class CLITests: XCTestCase {
     // Fine-tuning the shipped Lite0: the 1000-class classifier is replaced by a 2-class one.
     let shipped = samples.deletingLastPathComponent().appendingPathComponent(
       "Sources/EfficientNetModels/Resources/efficientnet_lite0.safetensors")
-    let trained = try run(common + ["--epochs", "2", "--weights", shipped.path, "--output", output.path])
+    let trained = try CLITool.run(
+      common + ["--epochs", "2", "--weights", shipped.path, "--output", output.path])
     XCTAssertEqual(trained.status, 0, trained.error)
     let weights = try SafeTensorsFile(contentsOf: output.appendingPathComponent("model.safetensors"))
     XCTAssertEqual(weights["classifier.weight"]?.shape, [2, 1280])
@@ -228,7 +202,7 @@ final class CLITests: XCTestCase {
       XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), name)
     }
 
-    let evaluated = try run([
+    let evaluated = try CLITool.run([
       "evaluate", "--model", "lite0", "--weights", output.appendingPathComponent("model.safetensors").path,
       "--data", data.path, "--resolution", "32", "--json",
     ])
@@ -243,18 +217,17 @@ final class CLITests: XCTestCase {
     XCTAssertEqual(top1, Double(confusion[0][0] + confusion[1][1]) / 48, accuracy: 1e-12)
 
     // Grayscale fed to a 1-channel model.
-    let gray = temporaryFile("gray")
-    defer { try? FileManager.default.removeItem(at: gray) }
-    let oneChannel = try run(common + ["--epochs", "1", "--input-channels", "1", "--output", gray.path])
+    let gray = temporaryLocation("gray")
+    let oneChannel = try CLITool.run(
+      common + ["--epochs", "1", "--input-channels", "1", "--output", gray.path])
     XCTAssertEqual(oneChannel.status, 0, oneChannel.error)
     let grayWeights = try SafeTensorsFile(contentsOf: gray.appendingPathComponent("model.safetensors"))
     XCTAssertEqual(grayWeights["conv_stem.weight"]?.shape, [32, 1, 3, 3])
 
     // A long run, interrupted by SIGINT once it has written its first epoch.
-    let interrupted = temporaryFile("interrupted")
-    defer { try? FileManager.default.removeItem(at: interrupted) }
+    let interrupted = temporaryLocation("interrupted")
     let process = Process()
-    process.executableURL = try tool
+    process.executableURL = try CLITool.url
     process.arguments = common + ["--epochs", "200", "--output", interrupted.path]
     let errors = Pipe()
     process.standardError = errors
@@ -272,7 +245,7 @@ final class CLITests: XCTestCase {
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 130, message)
     XCTAssertTrue(message.contains("interrupted at epoch"), message)
-    let resumed = try run(common + ["--epochs", "3", "--resume", interrupted.path])
+    let resumed = try CLITool.run(common + ["--epochs", "3", "--resume", interrupted.path])
     XCTAssertEqual(resumed.status, 0, resumed.error)
     XCTAssertTrue(resumed.error.contains("resuming at epoch"), resumed.error)
     let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")

@@ -1,21 +1,11 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
 
 /// `efficientnet embed` and `efficientnet explain`, run as a user would.
 final class EmbedExplainTests: XCTestCase {
-  private var tool: URL { get throws { try CLITool.url } }
-
-  private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    try CLITool.run(arguments)
-  }
-
-  private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("ModelTests/Fixtures")
-
-  private func temporaryFile(_ name: String) -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)-\(name)")
-  }
+  private let fixtures = RepositoryPaths.fixtures("ModelTests")
 
   // MARK: embed
 
@@ -27,9 +17,8 @@ final class EmbedExplainTests: XCTestCase {
       contentsOf: fixtures.appendingPathComponent("explanation/lite0_photos.prelogits.safetensors")
     ).tensor(named: "pre_logits").floats()
     for batchSize in ["1", "2"] {
-      let output = temporaryFile("embeddings.safetensors")
-      defer { try? FileManager.default.removeItem(at: output) }
-      let result = try run(["embed"] + photos + ["--output", output.path, "--batch-size", batchSize])
+      let output = temporaryLocation("embeddings.safetensors")
+      let result = try CLITool.run(["embed"] + photos + ["--output", output.path, "--batch-size", batchSize])
       XCTAssertEqual(result.status, 0, result.error)
       let file = try SafeTensorsFile(contentsOf: output)
       let embeddings = try file.tensor(named: "embeddings")
@@ -47,16 +36,15 @@ final class EmbedExplainTests: XCTestCase {
 
   /// A file that cannot be decoded is named, skipped, and turns the exit status to 1; the rest are written.
   func testEmbedSkipsAndReportsFilesThatFail() throws {
-    let folder = temporaryFile("images")
+    let folder = temporaryLocation("images")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
     try FileManager.default.copyItem(
       at: fixtures.appendingPathComponent("photos/chelsea.jpg"), to: folder.appendingPathComponent("a.jpg"))
     try Data("not an image".utf8).write(to: folder.appendingPathComponent("b.png"))
     try FileManager.default.copyItem(
       at: fixtures.appendingPathComponent("photos/coffee.jpg"), to: folder.appendingPathComponent("c.jpg"))
     let output = folder.appendingPathComponent("out.safetensors")
-    let result = try run(["embed", folder.path, "--output", output.path, "--resolution", "160"])
+    let result = try CLITool.run(["embed", folder.path, "--output", output.path, "--resolution", "160"])
     XCTAssertEqual(result.status, 1)
     XCTAssertTrue(result.error.contains("b.png"), result.error)
     let file = try SafeTensorsFile(contentsOf: output)
@@ -81,10 +69,11 @@ final class EmbedExplainTests: XCTestCase {
   }
 
   func testExplainWritesAnRGBPNGOfTheOriginalSize() throws {
-    let output = temporaryFile("heat.png")
-    defer { try? FileManager.default.removeItem(at: output) }
+    let output = temporaryLocation("heat.png")
     let image = fixtures.appendingPathComponent("photos/chelsea.png").path
-    let result = try run(["explain", image, "--class", "281", "--output", output.path, "--alpha", "0.4"])
+    let result = try CLITool.run([
+      "explain", image, "--class", "281", "--output", output.path, "--alpha", "0.4",
+    ])
     XCTAssertEqual(result.status, 0, result.error)
     XCTAssertTrue(result.output.contains("class 281 (tabby)"), result.output)
     let data = try Data(contentsOf: output)
@@ -100,11 +89,11 @@ final class EmbedExplainTests: XCTestCase {
 
   func testExplainRejectsAClassOutsideTheModelAndABadLayer() throws {
     let image = fixtures.appendingPathComponent("photos/coffee.jpg").path
-    let output = temporaryFile("never.png")
-    let outside = try run(["explain", image, "--class", "1000", "--output", output.path])
+    let output = temporaryLocation("never.png")
+    let outside = try CLITool.run(["explain", image, "--class", "1000", "--output", output.path])
     XCTAssertNotEqual(outside.status, 0)
     XCTAssertTrue(outside.error.contains("0..<1000"), outside.error)
-    let layer = try run(["explain", image, "--layer", "conv9", "--output", output.path])
+    let layer = try CLITool.run(["explain", image, "--layer", "conv9", "--output", output.path])
     XCTAssertNotEqual(layer.status, 0)
     XCTAssertTrue(layer.error.contains("last-block"), layer.error)
     XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))

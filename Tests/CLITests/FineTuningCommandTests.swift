@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -5,31 +6,12 @@ import XCTest
 /// `train` fine-tuning flags and cross-validation, and `evaluate`'s ROC AUC and threshold metrics, run
 /// through the built tool.
 final class FineTuningCommandTests: XCTestCase {
-  private var tool: URL { get throws { try CLITool.url } }
-
-  private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    try CLITool.run(arguments)
-  }
-
-  private let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Sources/EfficientNetModels/Resources/efficientnet_lite0.safetensors")
-
-  private var cleanup: [URL] = []
-
-  override func tearDown() {
-    for url in cleanup { try? FileManager.default.removeItem(at: url) }
-  }
-
-  private func temporary(_ name: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ft-\(UUID().uuidString)-\(name)")
-    cleanup.append(url)
-    return url
-  }
+  private let shipped = RepositoryPaths.file(
+    "Sources/EfficientNetModels/Resources/efficientnet_lite0.safetensors")
 
   /// 32 gray 8×8 images as CSV rows: class 0 bright on the left, class 1 on the right (24 to 8).
   private func writeDataset() throws -> URL {
-    let url = temporary("data.csv")
+    let url = temporaryLocation("data.csv")
     var rows: [String] = []
     for index in 0..<32 {
       let label = index % 4 == 0 ? 1 : 0
@@ -53,8 +35,8 @@ final class FineTuningCommandTests: XCTestCase {
 
   func testGrayFineTuningAdaptsTheStemAndFreezesTheBackbone() throws {
     let data = try writeDataset()
-    let output = temporary("gray")
-    let result = try run(
+    let output = temporaryLocation("gray")
+    let result = try CLITool.run(
       common + [
         "--data", data.path, "--val-split", "0.25", "--epochs", "1", "--weights", shipped.path,
         "--input-channels", "1", "--freeze-epochs", "1", "--class-weights", "balanced", "--layer-decay",
@@ -82,7 +64,7 @@ final class FineTuningCommandTests: XCTestCase {
     XCTAssertTrue(metrics.contains("\"val_auc\""), metrics)
 
     // evaluate: ROC AUC and the binary metrics at a threshold, consistent with their counts.
-    let evaluated = try run([
+    let evaluated = try CLITool.run([
       "evaluate", "--model", "lite0", "--weights", output.appendingPathComponent("model.safetensors").path,
       "--data", data.path, "--resolution", "32", "--threshold", "0.3", "--positive-class", "1", "--json",
     ])
@@ -106,8 +88,8 @@ final class FineTuningCommandTests: XCTestCase {
 
   func testFoldsRunsEveryFoldAndReportsAUC() throws {
     let data = try writeDataset()
-    let output = temporary("folds")
-    let result = try run(
+    let output = temporaryLocation("folds")
+    let result = try CLITool.run(
       common + ["--data", data.path, "--epochs", "1", "--folds", "2", "--output", output.path])
     XCTAssertEqual(result.status, 0, result.error)
     XCTAssertTrue(result.output.contains("fold 2"), result.output)
@@ -126,7 +108,7 @@ final class FineTuningCommandTests: XCTestCase {
         FileManager.default.fileExists(
           atPath: output.appendingPathComponent("fold-\(fold)/model.safetensors").path))
     }
-    let refused = try run(
+    let refused = try CLITool.run(
       common + ["--data", data.path, "--folds", "2", "--train-count", "8", "--output", output.path])
     XCTAssertNotEqual(refused.status, 0)
     XCTAssertTrue(refused.error.contains("--folds"), refused.error)

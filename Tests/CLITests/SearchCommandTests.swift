@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -5,8 +6,7 @@ import XCTest
 /// `efficientnet search` and `efficientnet info` with custom coefficients and baselines, as a user
 /// runs them.
 final class SearchCommandTests: XCTestCase {
-  private let csv = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("TrainingTests/Fixtures/data/tiny.csv")
+  private let csv = RepositoryPaths.fixtures("TrainingTests", "data/tiny.csv")
 
   func testSearchListsTheGridWithMeasuredMACsRatios() throws {
     let result = try CLITool.run([
@@ -59,8 +59,7 @@ final class SearchCommandTests: XCTestCase {
   }
 
   func testTrainBuildsTheModelScaledByPhiFromACustomBaseline() throws {
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaled-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: output) }
+    let output = temporaryLocation("scaled")
     let result = try CLITool.run([
       "train", "--model", "b0", "--blocks", "ds_r1_k3_s1_e1_c16,ir_r2_k3_s2_e6_c24_se0.25", "--base-width",
       "0.25",

@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -8,13 +9,7 @@ final class DecodingErrorTests: XCTestCase {
   private var temporaryDirectory: URL!
 
   override func setUpWithError() throws {
-    temporaryDirectory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("DecodingErrorTests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: temporaryDirectory, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: temporaryDirectory)
+    temporaryDirectory = try makeTemporaryFolder("DecodingErrorTests")
   }
 
   private func decodeError(_ bytes: [UInt8], named name: String) throws -> ImageDecodingError {
@@ -102,8 +97,7 @@ final class DecodingErrorTests: XCTestCase {
     var png = [UInt8](try DecodingFixtures.data("png_rgb8.png"))
     // The last byte of the first IDAT chunk's CRC (a flip inside the data may upset zlib first).
     let idat = try XCTUnwrap((8..<png.count - 4).first { png[$0..<$0 + 4].elementsEqual("IDAT".utf8) })
-    let length =
-      Int(png[idat - 4]) << 24 | Int(png[idat - 3]) << 16 | Int(png[idat - 2]) << 8 | Int(png[idat - 1])
+    let length = BigEndian.integer(png[(idat - 4)..<idat])
     png[idat + 4 + length + 3] ^= 0x10
     let error = try decodeError(png, named: "crc.png")
     XCTAssertEqual(error.description, "\(error.source): corrupt PNG (libpng: IDAT: CRC error)")
@@ -111,8 +105,7 @@ final class DecodingErrorTests: XCTestCase {
 
   func testImagesOverThePixelLimitAreRefusedBeforeDecoding() throws {
     // A PNG header claiming 100000 × 100000 pixels (valid CRCs, no pixel data at all).
-    let header =
-      DecodingTestBytes.bigEndianBytes(100_000) + DecodingTestBytes.bigEndianBytes(100_000) + [8, 2, 0, 0, 0]
+    let header = BigEndian.bytes(100_000) + BigEndian.bytes(100_000) + [8, 2, 0, 0, 0]
     let png =
       [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + DecodingTestBytes.pngChunk("IHDR", header)
       + DecodingTestBytes.pngChunk("IDAT", [0x78, 0x9C]) + DecodingTestBytes.pngChunk("IEND", [])

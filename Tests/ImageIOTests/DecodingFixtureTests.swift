@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -25,7 +26,7 @@ final class DecodingFixtureTests: XCTestCase {
         XCTAssertTrue(image.samples16.isEmpty, label, file: file, line: line)
         if image.samples8.count == expected.count {
           XCTAssertEqual(
-            DecodingTestBytes.maximumDifference(image.samples8, expected), 0, label, file: file, line: line)
+            maximumDifference(image.samples8, expected), 0, label, file: file, line: line)
         }
       } else {
         let expected = try DecodingFixtures.samples16(fixture.native)
@@ -33,7 +34,7 @@ final class DecodingFixtureTests: XCTestCase {
         XCTAssertTrue(image.samples8.isEmpty, label, file: file, line: line)
         if image.samples16.count == expected.count {
           XCTAssertEqual(
-            DecodingTestBytes.maximumDifference(image.samples16, expected), 0, label, file: file, line: line)
+            maximumDifference(image.samples16, expected), 0, label, file: file, line: line)
         }
       }
 
@@ -43,7 +44,7 @@ final class DecodingFixtureTests: XCTestCase {
       XCTAssertEqual(stored.samples8.count, pillowRGB.count, label, file: file, line: line)
       if stored.samples8.count == pillowRGB.count {
         XCTAssertEqual(
-          DecodingTestBytes.maximumDifference(stored.samples8, pillowRGB), 0,
+          maximumDifference(stored.samples8, pillowRGB), 0,
           "\(label): convert(\"RGB\") parity", file: file,
           line: line)
       }

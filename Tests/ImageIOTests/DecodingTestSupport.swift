@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -43,8 +44,7 @@ private struct DecodingManifest: Decodable {
 /// Paths and readers for the decoding fixtures.
 enum DecodingFixtures {
   /// `Tests/ImageIOTests/Fixtures/decoding`.
-  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("Fixtures").appendingPathComponent("decoding")
+  static let directory = RepositoryPaths.fixtures("ImageIOTests", "decoding")
 
   private static func manifest() throws -> DecodingManifest {
     let data = try Data(contentsOf: directory.appendingPathComponent("manifest.json"))
@@ -54,7 +54,8 @@ enum DecodingFixtures {
   /// All fixtures listed in the manifest.
   static func all() throws -> [DecodingFixture] { try manifest().fixtures }
 
-  /// Pillow's decode checksums of the shared photos and chest X-rays, keyed by absolute path.
+  /// Pillow's decode checksums of the shared photos and chest X-rays, keyed by their path under
+  /// `/work/shared` (see `SharedData.relocated`).
   static func sharedImageChecksums() throws -> [String: SharedImageChecksum] {
     try manifest().sharedImageChecksums
   }
@@ -78,58 +79,25 @@ enum DecodingFixtures {
   static func samples8(_ file: String) throws -> [UInt8] { [UInt8](try data(file)) }
 
   /// A raw little-endian uint16 reference file.
-  static func samples16(_ file: String) throws -> [UInt16] {
-    let bytes = [UInt8](try data(file))
-    return stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
-  }
+  static func samples16(_ file: String) throws -> [UInt16] { LittleEndian.uint16s(try samples8(file)) }
 
-  /// Real photos shared with the project (absent on some machines: callers skip then).
-  static let sharedImageDirectory = URL(fileURLWithPath: "/work/shared/images")
-
-  /// `*.jpg` and `*.png` files in `/work/shared/images`, sorted; empty when the folder is absent.
+  /// `*.jpg` and `*.png` files in `../shared/images`, sorted; empty when the folder is absent (callers
+  /// skip then).
   static func sharedImages() -> [URL] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: sharedImageDirectory.path)) ?? []
+    guard let folder = SharedData.url("images") else { return [] }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
     return names.filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
-      .map { sharedImageDirectory.appendingPathComponent($0) }
+      .map { folder.appendingPathComponent($0) }
   }
 }
 
 /// Byte-level helpers for building and inspecting test files.
 enum DecodingTestBytes {
-  /// The largest absolute difference between two sample arrays of the same length.
-  static func maximumDifference<Sample: BinaryInteger>(_ first: [Sample], _ second: [Sample]) -> Int {
-    precondition(first.count == second.count, "arrays differ in length")
-    var largest = 0
-    for index in first.indices {
-      largest = max(largest, abs(Int(first[index]) - Int(second[index])))
-    }
-    return largest
-  }
-
-  static let crcTable: [UInt32] = (0..<256).map { index in
-    var crc = UInt32(index)
-    for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-    return crc
-  }
-
-  /// CRC-32 (the one PNG chunks and zlib use).
-  static func crc32<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-    return ~crc
-  }
-
   /// A PNG chunk: length, type, data, CRC.
   static func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
     let typeBytes = Array(type.utf8)
-    let length = UInt32(data.count)
-    let crc = crc32(typeBytes + data)
-    return bigEndianBytes(length) + typeBytes + data + bigEndianBytes(crc)
-  }
-
-  /// The four bytes of `value`, most significant first.
-  static func bigEndianBytes(_ value: UInt32) -> [UInt8] {
-    [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    let crc = CRC32.checksum(typeBytes + data)
+    return BigEndian.bytes(UInt32(data.count)) + typeBytes + data + BigEndian.bytes(crc)
   }
 
   /// Byte offset of the first JPEG marker `FF marker` in the header (before the first scan), or nil.
@@ -138,7 +106,7 @@ enum DecodingTestBytes {
     while position + 4 <= bytes.count, bytes[position] == 0xFF {
       if bytes[position + 1] == marker { return position }
       if bytes[position + 1] == 0xDA { return nil }
-      position += 2 + (Int(bytes[position + 2]) << 8 | Int(bytes[position + 3]))
+      position += 2 + BigEndian.integer(bytes[(position + 2)..<(position + 4)])
     }
     return nil
   }

@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -48,16 +49,17 @@ final class ImageConversionTests: XCTestCase {
   func testSharedPhotosAndChestXraysDecodeExactlyLikePillow() throws {
     let checksums = try DecodingFixtures.sharedImageChecksums()
     var checked = 0
-    for (path, expected) in checksums.sorted(by: { $0.key < $1.key }) {
-      guard FileManager.default.fileExists(atPath: path) else { continue }
-      let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path), applyOrientation: false)
+    for (storedPath, expected) in checksums.sorted(by: { $0.key < $1.key }) {
+      guard let url = SharedData.relocated(storedPath) else { continue }
+      let path = url.path
+      let image = try ImageDecoder.decode(contentsOf: url, applyOrientation: false)
       let compared = expected.mode == "L" ? image : image.convertedToRGB8()
       XCTAssertEqual(compared.channels, expected.mode == "L" ? 1 : 3, path)
       XCTAssertEqual([compared.width, compared.height], [expected.width, expected.height], path)
-      XCTAssertEqual(DecodingTestBytes.crc32(compared.samples8), expected.crc32, path)
+      XCTAssertEqual(CRC32.checksum(compared.samples8), expected.crc32, path)
       if expected.mode == "L" {
         // libjpeg's own gray-to-RGB expansion gives the same samples as replicating afterwards.
-        let direct = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path), pixelFormat: .rgb8)
+        let direct = try ImageDecoder.decode(contentsOf: url, pixelFormat: .rgb8)
         XCTAssertEqual(direct, image.convertedToRGB8(), path)
       }
       checked += 1

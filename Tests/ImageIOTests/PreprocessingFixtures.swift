@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -47,8 +48,7 @@ struct PreprocessingFixtures: Decodable {
 
   /// Reads `preprocessing.json` and `preprocessing.bin` from the fixtures folder.
   static func load() throws -> PreprocessingFixtures {
-    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .appendingPathComponent("Fixtures/preprocessing")
+    let folder = RepositoryPaths.fixtures("ImageIOTests", "preprocessing")
     var fixtures = try JSONDecoder().decode(
       PreprocessingFixtures.self, from: Data(contentsOf: folder.appendingPathComponent("preprocessing.json")))
     fixtures.blob = try Data(contentsOf: folder.appendingPathComponent("preprocessing.bin"))
@@ -62,13 +62,7 @@ struct PreprocessingFixtures: Decodable {
 
   /// The little-endian float32 values at `offset ..< offset + length`.
   func floats(offset: Int, length: Int) -> [Float] {
-    let raw = bytes(offset: offset, length: length)
-    return (0..<(length / 4)).map { index in
-      Float(
-        bitPattern: UInt32(raw[4 * index]) | UInt32(raw[4 * index + 1]) << 8 | UInt32(raw[4 * index + 2])
-          << 16
-          | UInt32(raw[4 * index + 3]) << 24)
-    }
+    LittleEndian.floats(bytes(offset: offset, length: length))
   }
 
   /// The source image called `name`.

@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import XCTest
 
 /// The resize is bit-identical to Pillow's and within 1 of a double-precision reference.
@@ -129,10 +130,5 @@ final class PreprocessingResizeTests: XCTestCase {
     XCTAssertTrue(Preprocessor.resizedSize(width: 600, height: 400, shorterSide: 256) == (384, 256))
     XCTAssertTrue(Preprocessor.resizedSize(width: 50, height: 50, shorterSide: 256) == (256, 256))
     XCTAssertTrue(Preprocessor.resizedSize(width: 3, height: 10, shorterSide: 7) == (7, 23))
-  }
-
-  private func maximumDifference(_ lhs: [UInt8], _ rhs: [UInt8]) -> Int {
-    guard lhs.count == rhs.count else { return Int.max }
-    return zip(lhs, rhs).map { abs(Int($0) - Int($1)) }.max() ?? 0
   }
 }

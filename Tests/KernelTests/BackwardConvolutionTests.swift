@@ -82,17 +82,9 @@ final class BackwardConvolutionTests: XCTestCase {
       let b = Support.random(outputs, seed: seed + 2)
       let r = Support.random(layer.outputCount, seed: seed + 3)
       let fast = gradients(layer, x: x, w: w, dY: r, reference: false)
-      func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
-        Support.dot(
-          r,
-          Support.convolutionForward(
-            x: x, w: w, b: b, batch: layer.batch, inputChannels: inputs, outputChannels: outputs,
-            groups: groups,
-            geometry: g))
-      }
-      let label = "N=\(layer.batch) Cin=\(inputs) Cout=\(outputs) groups=\(groups) \(g)"
-      Support.assertLayerGradients(
-        dX: fast.dX, dW: fast.dW, db: fast.db, x: x, w: w, b: b, label, loss: loss)
+      Support.assertConvolutionGradients(
+        fast, x: x, w: w, b: b, r: r, batch: layer.batch, inputChannels: inputs, outputChannels: outputs,
+        groups: groups, geometry: g, "N=\(layer.batch) Cin=\(inputs) Cout=\(outputs) groups=\(groups) \(g)")
     }
   }
 
@@ -113,12 +105,7 @@ final class BackwardConvolutionTests: XCTestCase {
         let double = gradients(layer, x: x, w: w, dY: dY, reference: false, threads: 2, start: start)
         let label =
           "N=\(layer.batch) Cin=\(inputs) Cout=\(outputs) groups=\(groups) \(g) accumulate=\(start != nil)"
-        Support.assertClose(single.dX, expected.dX, "dX " + label)
-        Support.assertClose(single.dW, expected.dW, "dW " + label)
-        Support.assertClose(single.db, expected.db, "db " + label)
-        XCTAssertEqual(double.dX, single.dX, "dX independent of threads, " + label)
-        XCTAssertEqual(double.dW, single.dW, "dW independent of threads, " + label)
-        XCTAssertEqual(double.db, single.db, "db independent of threads, " + label)
+        Support.assertGradients(single, closeTo: expected, threaded: double, label)
       }
     }
   }

@@ -4,22 +4,17 @@ import XCTest
 final class BackwardDepthwiseTests: XCTestCase {
   private typealias Support = BackwardTestSupport
 
-  private struct Gradients {
-    var dX: [Float]
-    var dW: [Float]
-    var db: [Float]
-  }
-
   /// dX, dW and db from the fast kernels (`reference == false`) or their twins.
   private func gradients(
     x: [Float], w: [Float], dY: [Float], batch: Int, channels: Int, geometry g: ConvolutionGeometry,
     reference: Bool, threads: Int = 1, start: Float? = nil
-  ) -> Gradients {
+  ) -> Support.LayerGradients {
     let accumulate = start != nil
-    var result = Gradients(
+    var result: Support.LayerGradients = (
       dX: [Float](repeating: start ?? .nan, count: x.count),
       dW: [Float](repeating: start ?? .nan, count: w.count),
-      db: [Float](repeating: start ?? .nan, count: channels))
+      db: [Float](repeating: start ?? .nan, count: channels)
+    )
     let pool = ComputePool(threadCount: threads)
     dY.readBuffer { dY in
       w.readBuffer { w in
@@ -69,17 +64,9 @@ final class BackwardDepthwiseTests: XCTestCase {
       let b = Support.random(channels, seed: seed + 2)
       let r = Support.random(batch * g.outputHeight * g.outputWidth * channels, seed: seed + 3)
       let fast = gradients(x: x, w: w, dY: r, batch: batch, channels: channels, geometry: g, reference: false)
-      func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
-        Support.dot(
-          r,
-          Support.convolutionForward(
-            x: x, w: w, b: b, batch: batch, inputChannels: channels, outputChannels: channels,
-            groups: channels,
-            geometry: g))
-      }
-      let label = "N=\(batch) C=\(channels) \(g)"
-      Support.assertLayerGradients(
-        dX: fast.dX, dW: fast.dW, db: fast.db, x: x, w: w, b: b, label, loss: loss)
+      Support.assertConvolutionGradients(
+        fast, x: x, w: w, b: b, r: r, batch: batch, inputChannels: channels, outputChannels: channels,
+        groups: channels, geometry: g, "N=\(batch) C=\(channels) \(g)")
     }
   }
 
@@ -102,12 +89,7 @@ final class BackwardDepthwiseTests: XCTestCase {
           x: x, w: w, dY: dY, batch: batch, channels: channels, geometry: g, reference: false, threads: 2,
           start: start)
         let label = "N=\(batch) C=\(channels) \(g) accumulate=\(start != nil)"
-        Support.assertClose(single.dX, expected.dX, "dX " + label)
-        Support.assertClose(single.dW, expected.dW, "dW " + label)
-        Support.assertClose(single.db, expected.db, "db " + label)
-        XCTAssertEqual(double.dX, single.dX, "dX independent of threads, " + label)
-        XCTAssertEqual(double.dW, single.dW, "dW independent of threads, " + label)
-        XCTAssertEqual(double.db, single.db, "db independent of threads, " + label)
+        Support.assertGradients(single, closeTo: expected, threaded: double, label)
       }
     }
   }

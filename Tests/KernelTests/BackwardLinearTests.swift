@@ -4,11 +4,11 @@ import XCTest
 final class BackwardLinearTests: XCTestCase {
   private typealias Support = BackwardTestSupport
 
-  /// The three gradients of a linear layer from the fast kernels.
-  private func fastGradients(
-    x: [Float], w: [Float], dY: [Float], rows: Int, outputs: Int, inputs: Int, pool: ComputePool,
-    start: Float? = nil
-  ) -> (dX: [Float], dW: [Float], db: [Float]) {
+  /// The three gradients of a linear layer from the fast kernels on `pool`, or from their naive twins.
+  private func gradients(
+    x: [Float], w: [Float], dY: [Float], rows: Int, outputs: Int, inputs: Int, reference: Bool = false,
+    pool: ComputePool = ComputePool(threadCount: 1), start: Float? = nil
+  ) -> Support.LayerGradients {
     let accumulate = start != nil
     var dX = [Float](repeating: start ?? .nan, count: rows * inputs)
     var dW = [Float](repeating: start ?? .nan, count: outputs * inputs)
@@ -16,53 +16,39 @@ final class BackwardLinearTests: XCTestCase {
     dY.readBuffer { dY in
       w.readBuffer { w in
         dX.writeBuffer {
-          LinearBackward.inputGradient(
-            outputGradient: dY, rows: rows, outputCount: outputs, inputCount: inputs, weights: w,
-            inputGradient: $0, accumulate: accumulate, pool: pool)
+          if reference {
+            LinearBackward.inputGradientReference(
+              outputGradient: dY, rows: rows, outputCount: outputs, inputCount: inputs, weights: w,
+              inputGradient: $0, accumulate: accumulate)
+          } else {
+            LinearBackward.inputGradient(
+              outputGradient: dY, rows: rows, outputCount: outputs, inputCount: inputs, weights: w,
+              inputGradient: $0, accumulate: accumulate, pool: pool)
+          }
         }
       }
       x.readBuffer { x in
         dW.writeBuffer {
-          LinearBackward.weightGradient(
-            outputGradient: dY, input: x, rows: rows, outputCount: outputs, inputCount: inputs,
-            weightGradient: $0, accumulate: accumulate, pool: pool)
+          if reference {
+            LinearBackward.weightGradientReference(
+              outputGradient: dY, input: x, rows: rows, outputCount: outputs, inputCount: inputs,
+              weightGradient: $0, accumulate: accumulate)
+          } else {
+            LinearBackward.weightGradient(
+              outputGradient: dY, input: x, rows: rows, outputCount: outputs, inputCount: inputs,
+              weightGradient: $0, accumulate: accumulate, pool: pool)
+          }
         }
       }
       db.writeBuffer {
-        LinearBackward.biasGradient(
-          outputGradient: dY, rows: rows, outputCount: outputs, biasGradient: $0, accumulate: accumulate,
-          pool: pool)
-      }
-    }
-    return (dX, dW, db)
-  }
-
-  /// The same gradients from the naive twins.
-  private func referenceGradients(
-    x: [Float], w: [Float], dY: [Float], rows: Int, outputs: Int, inputs: Int, start: Float? = nil
-  ) -> (dX: [Float], dW: [Float], db: [Float]) {
-    let accumulate = start != nil
-    var dX = [Float](repeating: start ?? .nan, count: rows * inputs)
-    var dW = [Float](repeating: start ?? .nan, count: outputs * inputs)
-    var db = [Float](repeating: start ?? .nan, count: outputs)
-    dY.readBuffer { dY in
-      w.readBuffer { w in
-        dX.writeBuffer {
-          LinearBackward.inputGradientReference(
-            outputGradient: dY, rows: rows, outputCount: outputs, inputCount: inputs, weights: w,
-            inputGradient: $0, accumulate: accumulate)
+        if reference {
+          LinearBackward.biasGradientReference(
+            outputGradient: dY, rows: rows, outputCount: outputs, biasGradient: $0, accumulate: accumulate)
+        } else {
+          LinearBackward.biasGradient(
+            outputGradient: dY, rows: rows, outputCount: outputs, biasGradient: $0, accumulate: accumulate,
+            pool: pool)
         }
-      }
-      x.readBuffer { x in
-        dW.writeBuffer {
-          LinearBackward.weightGradientReference(
-            outputGradient: dY, input: x, rows: rows, outputCount: outputs, inputCount: inputs,
-            weightGradient: $0, accumulate: accumulate)
-        }
-      }
-      db.writeBuffer {
-        LinearBackward.biasGradientReference(
-          outputGradient: dY, rows: rows, outputCount: outputs, biasGradient: $0, accumulate: accumulate)
       }
     }
     return (dX, dW, db)
@@ -77,8 +63,7 @@ final class BackwardLinearTests: XCTestCase {
       let b = Support.random(outputs, seed: seed + 2)
       // L = Σ R ⊙ Y, so dL/dY = R.
       let r = Support.random(rows * outputs, seed: seed + 3)
-      let fast = fastGradients(
-        x: x, w: w, dY: r, rows: rows, outputs: outputs, inputs: inputs, pool: ComputePool(threadCount: 1))
+      let fast = gradients(x: x, w: w, dY: r, rows: rows, outputs: outputs, inputs: inputs)
       func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
         Support.dot(r, Support.linearForward(x: x, w: w, b: b, rows: rows, outputs: outputs, inputs: inputs))
       }
@@ -101,16 +86,14 @@ final class BackwardLinearTests: XCTestCase {
       let w = Support.random(outputs * inputs, seed: seed + 1)
       let dY = Support.random(rows * outputs, seed: seed + 2)
       let start: Float? = index % 2 == 0 ? nil : 0.25
-      let expected = referenceGradients(
-        x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs, start: start)
+      let expected = gradients(
+        x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs, reference: true, start: start)
       for threads in [1, 2] {
-        let actual = fastGradients(
+        let actual = gradients(
           x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs,
           pool: ComputePool(threadCount: threads), start: start)
         let label = "M=\(rows) K=\(inputs) N=\(outputs) threads=\(threads) accumulate=\(start != nil)"
-        Support.assertClose(actual.dX, expected.dX, "dX " + label)
-        Support.assertClose(actual.dW, expected.dW, "dW " + label)
-        Support.assertClose(actual.db, expected.db, "db " + label)
+        Support.assertGradients(actual, closeTo: expected, label)
       }
     }
   }
@@ -125,17 +108,15 @@ final class BackwardLinearTests: XCTestCase {
       let x = Support.random(rows * inputs, seed: seed)
       let w = Support.random(outputs * inputs, seed: seed + 1)
       let dY = Support.random(rows * outputs, seed: seed + 2)
-      let expected = referenceGradients(x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs)
-      let single = fastGradients(
-        x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs, pool: ComputePool(threadCount: 1))
+      let expected = gradients(
+        x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs, reference: true)
+      let single = gradients(x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs)
       let label = "M=\(rows) K=\(inputs) N=\(outputs)"
       for threads in [2, 4] {
-        let actual = fastGradients(
+        let actual = gradients(
           x: x, w: w, dY: dY, rows: rows, outputs: outputs, inputs: inputs,
           pool: ComputePool(threadCount: threads))
-        Support.assertClose(actual.dX, expected.dX, "dX \(label) threads=\(threads)")
-        Support.assertClose(actual.dW, expected.dW, "dW \(label) threads=\(threads)")
-        Support.assertClose(actual.db, expected.db, "db \(label) threads=\(threads)")
+        Support.assertGradients(actual, closeTo: expected, "\(label) threads=\(threads)")
         XCTAssertEqual(actual.dX, single.dX, "dX is summed in one order, \(label) threads=\(threads)")
         XCTAssertEqual(actual.db, single.db, "db chunks are fixed, \(label) threads=\(threads)")
         if (outputs + 5) / 6 >= threads || (inputs >= outputs && rows / 4096 >= 2) {
@@ -150,8 +131,7 @@ final class BackwardLinearTests: XCTestCase {
     let x: [Float] = [1, 2, 3, 4]
     let w: [Float] = [1, 0, 2, -1]
     let dY: [Float] = [1, 0, 0, 2]
-    let result = fastGradients(
-      x: x, w: w, dY: dY, rows: 2, outputs: 2, inputs: 2, pool: ComputePool(threadCount: 1))
+    let result = gradients(x: x, w: w, dY: dY, rows: 2, outputs: 2, inputs: 2)
     // dX = dY·W = [[1, 0], [4, -2]]; dW = dYᵀ·X = [[1, 2], [6, 8]]; db = [1, 2].
     XCTAssertEqual(result.dX, [1, 0, 4, -2])
     XCTAssertEqual(result.dW, [1, 2, 6, 8])

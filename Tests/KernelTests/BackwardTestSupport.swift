@@ -1,25 +1,12 @@
 import EfficientNetKernels
+import EfficientNetTestSupport
 import XCTest
 
 /// Random data, finite differences and closeness checks for the backward-kernel tests.
 enum BackwardTestSupport {
-  /// SplitMix64: a small seedable generator so failures reproduce.
-  struct Generator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   /// `count` values uniform in `[-scale, scale)`.
   static func random(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-    var generator = Generator(state: seed)
-    return (0..<count).map { _ in Float.random(in: -scale..<scale, using: &generator) }
+    SplitMix64.uniformFloats(count: count, seed: seed, scale: scale)
   }
 
   /// At most `limit` indices of `0..<count`: all of them when few, else an even spread that includes
@@ -123,6 +110,47 @@ enum BackwardTestSupport {
       }
     }
     if failures > 4 { XCTFail("\(label): \(failures) values differ", file: file, line: line) }
+  }
+
+  /// A layer's three gradients: input, weights, bias.
+  typealias LayerGradients = (dX: [Float], dW: [Float], db: [Float])
+
+  /// Asserts each of `actual`'s gradients is close to `expected`'s (as `assertClose` does) and, when
+  /// given, that the gradients of a run on more threads equal `actual`'s exactly.
+  static func assertGradients(
+    _ actual: LayerGradients, closeTo expected: LayerGradients, threaded: LayerGradients? = nil,
+    _ label: String, file: StaticString = #filePath, line: UInt = #line
+  ) {
+    let names = ["dX", "dW", "db"]
+    let actualParts = [actual.dX, actual.dW, actual.db]
+    let expectedParts = [expected.dX, expected.dW, expected.db]
+    let threadedParts = threaded.map { [$0.dX, $0.dW, $0.db] }
+    for (index, name) in names.enumerated() {
+      assertClose(actualParts[index], expectedParts[index], name + " " + label, file: file, line: line)
+      if let threadedParts {
+        XCTAssertEqual(
+          threadedParts[index], actualParts[index], name + " independent of threads, " + label, file: file,
+          line: line)
+      }
+    }
+  }
+
+  /// Checks a convolution's gradients `fast` for the output gradient `r` against central differences
+  /// of `Σ r ⊙ convolution(x, w, b)` (see `convolutionForward`).
+  static func assertConvolutionGradients(
+    _ fast: LayerGradients, x: [Float], w: [Float], b: [Float], r: [Float], batch: Int, inputChannels: Int,
+    outputChannels: Int, groups: Int, geometry: ConvolutionGeometry, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+  ) {
+    assertLayerGradients(
+      dX: fast.dX, dW: fast.dW, db: fast.db, x: x, w: w, b: b, label,
+      loss: { x, w, b in
+        dot(
+          r,
+          convolutionForward(
+            x: x, w: w, b: b, batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
+            groups: groups, geometry: geometry))
+      }, file: file, line: line)
   }
 
   /// `Σ weights[i] · values[i]`: a random linear functional of an output, so that its gradient with

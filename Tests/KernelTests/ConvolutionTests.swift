@@ -1,4 +1,5 @@
 import EfficientNetKernels
+import EfficientNetTestSupport
 import XCTest
 
 final class ConvolutionGeometryTests: XCTestCase {
@@ -231,23 +232,9 @@ enum ConvolutionTestSupport {
         inputHeight: height, inputWidth: width, kernelSize: kernel, stride: stride)
   }
 
-  /// SplitMix64: a small, fast, seedable generator so failures reproduce.
-  struct Generator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   /// `count` values uniform in `[-scale, scale)`.
   static func randomValues(count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-    var generator = Generator(state: seed)
-    return (0..<count).map { _ in Float.random(in: -scale..<scale, using: &generator) }
+    SplitMix64.uniformFloats(count: count, seed: seed, scale: scale)
   }
 
   /// Asserts `|actual − expected| ≤ absolute + relative·|expected|` element by element (NaN matches

@@ -1,4 +1,5 @@
 import EfficientNetKernels
+import EfficientNetTestSupport
 import XCTest
 
 /// `GEMM.multiply` against its naive twin `GEMM.multiplyReference`, at tile-boundary and real shapes.
@@ -23,7 +24,7 @@ final class GEMMTests: XCTestCase {
       rows: Int, inputCount: Int, outputCount: Int, scale: Bool = false, bias: Bool = false,
       residual: Bool = false, activation: Activation = .identity, extraStride: Int = 0, seed: UInt64 = 1
     ) {
-      var generator = SeededGenerator(
+      var generator = SplitMix64(
         seed: seed &+ UInt64(rows * 1_000_003 + inputCount * 1009 + outputCount))
       self.rows = rows
       self.inputCount = inputCount
@@ -279,24 +280,5 @@ private func optionalPointer(_ array: [Float]?, _ body: (UnsafePointer<Float>?) 
     array.withUnsafeBufferPointer { body($0.baseAddress!) }
   } else {
     body(nil)
-  }
-}
-
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-private struct SeededGenerator: RandomNumberGenerator {
-  private var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var value = state
-    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-    return value ^ (value >> 31)
-  }
-
-  mutating func floats(count: Int, in range: ClosedRange<Float> = -1...1) -> [Float] {
-    (0..<count).map { _ in Float.random(in: range, using: &self) }
   }
 }

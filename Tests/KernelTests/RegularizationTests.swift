@@ -1,4 +1,5 @@
 import EfficientNetKernels
+import EfficientNetTestSupport
 import XCTest
 
 /// Dropout and drop path: the masks, the factors of kept values, and the `keepScale:` overloads
@@ -8,7 +9,7 @@ final class RegularizationTests: XCTestCase {
 
   /// A 0/1 mask with about `1 − rate` ones.
   private func mask(_ count: Int, rate: Double, seed: UInt64) -> [Float] {
-    var generator = Support.Generator(state: seed)
+    var generator = SplitMix64(seed: seed)
     return (0..<count).map { _ in Double.random(in: 0..<1, using: &generator) >= rate ? 1 : 0 }
   }
 

@@ -1,22 +1,13 @@
 import EfficientNetCore
 import EfficientNetModels
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
 
 /// The real EfficientNet-Lite0 checkpoint (legacy format, lukemelas names) in `../shared/weights`.
 final class CheckpointLite0Tests: XCTestCase {
-  private func lite0URL() throws -> URL {
-    let candidates = [
-      Fixtures.sharedReference.deletingLastPathComponent()
-        .appendingPathComponent("weights/efficientnet-lite0-57934424.pth"),
-      URL(fileURLWithPath: "/work/shared/weights/efficientnet-lite0-57934424.pth"),
-    ]
-    guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-      throw XCTSkip("efficientnet-lite0-57934424.pth is absent (it lives in ../shared/weights only)")
-    }
-    return url
-  }
+  private func lite0URL() throws -> URL { try SharedData.require(SharedData.lite0Checkpoint) }
 
   /// Values from `torch.load(path, weights_only=True)` (torch 2.13): lukemelas's `_blocks.15` is timm's
   /// `blocks.6.0` and `_fc` is `classifier`.
@@ -50,14 +41,7 @@ final class CheckpointLite0Tests: XCTestCase {
 
   /// The logits `shared/images/make_photos.py` computed with timm's `efficientnet_lite0` holding these weights.
   func testLite0FromTheCheckpointReproducesTimmLogits() throws {
-    let photos = Fixtures.sharedReference.deletingLastPathComponent()
-      .appendingPathComponent("images/lite0_photos.io.safetensors")
-    let photoURL =
-      FileManager.default.fileExists(atPath: photos.path)
-      ? photos : URL(fileURLWithPath: "/work/shared/images/lite0_photos.io.safetensors")
-    guard FileManager.default.fileExists(atPath: photoURL.path) else {
-      throw XCTSkip("lite0_photos.io.safetensors is absent (it lives in ../shared/images only)")
-    }
+    let photoURL = try SharedData.require("images/lite0_photos.io.safetensors")
     let file = try SafeTensorsFile(contentsOf: photoURL)
     let model = try EfficientNet.load(
       configuration: try ModelRegistry.configuration(named: "lite0"), contentsOf: try lite0URL())

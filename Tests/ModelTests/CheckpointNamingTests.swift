@@ -1,13 +1,13 @@
 import EfficientNetCore
 import EfficientNetModels
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
 
 /// Where the PyTorch fixtures live (made by `Tests/WeightIOTests/Fixtures/pytorch/make_pytorch_fixtures.py`).
 enum CheckpointFixtures {
-  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("WeightIOTests/Fixtures/pytorch")
+  static let folder = RepositoryPaths.fixtures("WeightIOTests", "pytorch")
 
   static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 
@@ -99,6 +99,19 @@ final class CheckpointNamingTests: XCTestCase {
     XCTAssertEqual(fromSafeTensors.tensors, direct.tensors)
   }
 
+  /// Asserts that naming `checkpoint`'s tensors for `configuration` fails with exactly `message`.
+  private func assertRefused(
+    _ checkpoint: PyTorchCheckpoint, _ configuration: Configuration, _ message: String,
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    let architecture = try configuration.resolve()
+    XCTAssertThrowsError(
+      try CheckpointNaming.timmTensors(from: checkpoint, architecture: architecture), file: file, line: line
+    ) {
+      XCTAssertEqual("\($0)", message, file: file, line: line)
+    }
+  }
+
   func testWrongArchitectureNamesTheTensorInBothSchemes() throws {
     let checkpoint = try PyTorchCheckpoint(contentsOf: CheckpointFixtures.url("tiny_torchvision.pth"))
     // Without squeeze-and-excitation, the SE tensors have no place.
@@ -106,36 +119,24 @@ final class CheckpointNamingTests: XCTestCase {
     noSqueeze.blocks = noSqueeze.blocks.map {
       var block = $0; block.squeezeExcitationRatio = 0; return block
     }
-    XCTAssertThrowsError(
-      try CheckpointNaming.timmTensors(from: checkpoint, architecture: try noSqueeze.resolve())
-    ) {
-      XCTAssertEqual(
-        "\($0)",
-        "\(checkpoint.source): unexpected tensor 'features.1.0.block.1.fc1.weight' (torchvision names): the model "
-          + "has no such parameter")
-    }
+    try assertRefused(
+      checkpoint, noSqueeze,
+      "\(checkpoint.source): unexpected tensor 'features.1.0.block.1.fc1.weight' (torchvision names): the model "
+        + "has no such parameter")
     // With a third block in the last stage, its tensors are missing.
     var deeper = CheckpointFixtures.tinyConfiguration
     deeper.blocks[2].repeats = 3
-    XCTAssertThrowsError(
-      try CheckpointNaming.timmTensors(from: checkpoint, architecture: try deeper.resolve())
-    ) {
-      XCTAssertEqual(
-        "\($0)",
-        "\(checkpoint.source): missing tensor 'features.3.2.block.0.0.weight' (timm 'blocks.2.2.conv_pw.weight'); "
-          + "the model needs shape [48, 16, 1, 1]")
-    }
+    try assertRefused(
+      checkpoint, deeper,
+      "\(checkpoint.source): missing tensor 'features.3.2.block.0.0.weight' (timm 'blocks.2.2.conv_pw.weight'); "
+        + "the model needs shape [48, 16, 1, 1]")
     // Wider stem: a shape mismatch named in both schemes.
     var wider = CheckpointFixtures.tinyConfiguration
     wider.stemChannels = 16
-    XCTAssertThrowsError(
-      try CheckpointNaming.timmTensors(from: checkpoint, architecture: try wider.resolve())
-    ) {
-      XCTAssertEqual(
-        "\($0)",
-        "\(checkpoint.source): tensor 'features.0.0.weight' (timm 'conv_stem.weight') has shape [8, 3, 3, 3] "
-          + "but the model needs [16, 3, 3, 3]")
-    }
+    try assertRefused(
+      checkpoint, wider,
+      "\(checkpoint.source): tensor 'features.0.0.weight' (timm 'conv_stem.weight') has shape [8, 3, 3, 3] "
+        + "but the model needs [16, 3, 3, 3]")
   }
 
   func testNoNamedVariantMatchesTheTinyModel() throws {

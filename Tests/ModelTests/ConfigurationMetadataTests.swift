@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetModels
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -17,9 +18,7 @@ final class ConfigurationMetadataTests: XCTestCase {
       phi: 1, scaling: CompoundScaling(alpha: 1.5, beta: 1.2, gamma: 1.25), base: base)
     XCTAssertThrowsError(try ModelRegistry.configuration(named: scaled.name), "not a named variant")
     let model = EfficientNet(architecture: try scaled.resolve(), seed: 3)
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "scaled-\(UUID().uuidString).safetensors")
-    defer { try? FileManager.default.removeItem(at: url) }
+    let url = temporaryLocation("scaled.safetensors")
     try model.safeTensors().write(to: url)
 
     let (loaded, note) = try EfficientNet.load(contentsOf: url)

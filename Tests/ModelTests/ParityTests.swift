@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetKernels
 import EfficientNetModels
+import EfficientNetTestSupport
 import WeightIO
 import XCTest
 

@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetImageIO
 import EfficientNetModels
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -58,11 +59,7 @@ final class PretrainedLite0Tests: XCTestCase {
 
   /// From timm's exact inputs, the F32 weights of the original .pth give timm's logits within 1e-4.
   func testLogitsFromExactInputsMatchTimm() throws {
-    let pth = Fixtures.sharedReference.deletingLastPathComponent()
-      .appendingPathComponent("weights/efficientnet-lite0-57934424.pth")
-    guard FileManager.default.fileExists(atPath: pth.path) else {
-      throw XCTSkip("\(pth.path) is absent (the F32 Lite0 checkpoint lives in ../shared/weights only)")
-    }
+    let pth = try SharedData.require(SharedData.lite0Checkpoint)
     let model = try EfficientNet.load(
       configuration: try ModelRegistry.configuration(named: "efficientnet_lite0"), contentsOf: pth)
     let engine = InferenceEngine(model: model)
@@ -78,11 +75,7 @@ final class PretrainedLite0Tests: XCTestCase {
 
   /// The shipped F16 file is the .pth converted: same tensors to half precision.
   func testShippedWeightsAreTheCheckpointInHalfPrecision() throws {
-    let pth = Fixtures.sharedReference.deletingLastPathComponent()
-      .appendingPathComponent("weights/efficientnet-lite0-57934424.pth")
-    guard FileManager.default.fileExists(atPath: pth.path) else {
-      throw XCTSkip("\(pth.path) is absent (the F32 Lite0 checkpoint lives in ../shared/weights only)")
-    }
+    let pth = try SharedData.require(SharedData.lite0Checkpoint)
     let configuration = try ModelRegistry.configuration(named: "efficientnet_lite0")
     let original = try EfficientNet.load(configuration: configuration, contentsOf: pth)
     let shipped = try EfficientNet(

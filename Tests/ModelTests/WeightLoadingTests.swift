@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetModels
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -76,10 +77,7 @@ final class WeightLoadingTests: XCTestCase {
   func testSafeTensorsRoundTripPreservesTheModel() throws {
     let architecture = try tiny.resolve()
     let model = EfficientNet(architecture: architecture, seed: 42)
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "efficientnet-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
+    let folder = try makeTemporaryFolder("efficientnet")
     let input = Tensor(shape: [1, 32, 32, 3], values: (0..<(32 * 32 * 3)).map { Float($0 % 17) / 17 - 0.5 })
     let expected = try XCTUnwrap(try InferenceEngine(model: model).evaluate(input).logits)
     for dataType in [TensorDataType.float32, .float16] {
@@ -99,9 +97,7 @@ final class WeightLoadingTests: XCTestCase {
 
   func testTruncatedWeightsFileIsAnErrorNamingTheFile() throws {
     let data = try Data(contentsOf: Fixtures.directory.appendingPathComponent("tiny_b0.weights.safetensors"))
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "truncated-\(UUID().uuidString).safetensors")
-    defer { try? FileManager.default.removeItem(at: url) }
+    let url = temporaryLocation("truncated.safetensors")
     try data.prefix(data.count / 2).write(to: url)
     XCTAssertThrowsError(try EfficientNet(configuration: tiny, contentsOf: url)) { error in
       XCTAssertTrue("\(error)".contains(url.lastPathComponent), "\(error)")

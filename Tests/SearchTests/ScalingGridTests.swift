@@ -1,5 +1,6 @@
 import EfficientNetModels
 import EfficientNetSearch
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -55,9 +56,7 @@ final class ScalingGridTests: XCTestCase {
     base.widthMultiplier = 0.5
     base.resolution = 64
     base.classCount = 10
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "search-grid-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let directory = temporaryLocation("search-grid")
     let search = try ScalingSearch(
       baseline: base, candidates: ScalingGrid.singleDimensionControls(target: 2), directory: directory,
       settings: ["test": "1"])
@@ -76,9 +75,7 @@ final class ScalingGridTests: XCTestCase {
   }
 
   func testAFolderWithAnotherSearchIsRefused() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "search-settings-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let directory = temporaryLocation("search-settings")
     let base = Configuration()
     _ = try ScalingSearch(baseline: base, candidates: [], directory: directory, settings: ["epochs": "1"])
     _ = try ScalingSearch(baseline: base, candidates: [], directory: directory, settings: ["epochs": "1"])

@@ -1,6 +1,7 @@
 import EfficientNetImageIO
 import EfficientNetModels
 import EfficientNetSearch
+import EfficientNetTestSupport
 import EfficientNetTraining
 import Foundation
 import XCTest
@@ -64,9 +65,7 @@ final class SearchEndToEndTests: XCTestCase {
   }
 
   func testTinySearchRecordsEveryCandidateAndResumesAnInterruptionExactly() throws {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "search-e2e-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: root) }
+    let root = temporaryLocation("search-e2e")
 
     // Uninterrupted.
     let (straight, setup) = try makeSearch(root.appendingPathComponent("straight"))

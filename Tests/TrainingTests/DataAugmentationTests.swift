@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import EfficientNetTraining
 import XCTest
 
@@ -123,7 +124,7 @@ final class DataAugmentationTests: XCTestCase {
     let rgb = DataFixtures.randomImage(width: 5, height: 5, channels: 3, seed: 7)
     let one = AugmentationConfiguration.training(
       resolution: 5, outputChannels: 1, randomResizedCrop: nil, horizontalFlipProbability: 0)
-    assertClose(one.mean, [0.449], accuracy: 1e-6)
+    assertClose(one.mean, [0.449], tolerance: 1e-6)
     let single = SampleAugmenter(configuration: one).transform(rgb, random: &random)
     XCTAssertEqual(single.shape, [1, 5, 5, 1])
     for pixel in 0..<25 {
@@ -151,14 +152,5 @@ final class DataAugmentationTests: XCTestCase {
     let configuration = AugmentationConfiguration.training(resolution: 8)
     XCTAssertEqual(configuration.fillColor(channels: 3), [124, 116, 104])
     XCTAssertEqual(configuration.fillColor(channels: 1), [117])
-  }
-}
-
-private func assertClose(
-  _ values: [Float], _ expected: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line
-) {
-  XCTAssertEqual(values.count, expected.count, file: file, line: line)
-  for (value, wanted) in zip(values, expected) {
-    XCTAssertEqual(value, wanted, accuracy: accuracy, file: file, line: line)
   }
 }

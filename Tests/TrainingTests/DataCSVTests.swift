@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import EfficientNetTraining
 import Foundation
 import XCTest
@@ -28,9 +29,7 @@ final class DataCSVTests: XCTestCase {
   func testSmallPixelMaximumIsScaledToTheFullByteRange() throws {
     let dataset = try CSVImageDataset(contentsOf: DataFixtures.url("tiny.csv.gz"), pixelMaximum: 255)
     XCTAssertEqual(dataset.pixels[3], 255)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("data-csv-\(getpid())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let directory = try makeTemporaryFolder("data-csv")
     let file = directory.appendingPathComponent("digits.csv")
     try "0,1,8,16,3\n16,15,2,0,4\n".write(to: file, atomically: true, encoding: .utf8)
     let digits = try CSVImageDataset(contentsOf: file)
@@ -100,9 +99,7 @@ final class DataCSVTests: XCTestCase {
   }
 
   func testSharedMNISTSubsetHas500ImagesPerClassAndKnownPixelSums() throws {
-    guard let url = DataFixtures.sharedData("mnist_5k.csv.gz") else {
-      throw XCTSkip("../shared/data/mnist_5k.csv.gz not present")
-    }
+    let url = try DataFixtures.sharedData("mnist_5k.csv.gz")
     let dataset = try CSVImageDataset(contentsOf: url)
     XCTAssertEqual(dataset.count, 5000)
     XCTAssertEqual(dataset.side, 28)
@@ -116,9 +113,7 @@ final class DataCSVTests: XCTestCase {
   }
 
   func testSharedDigitsAreScaledFromSixteen() throws {
-    guard let url = DataFixtures.sharedData("digits.csv.gz") else {
-      throw XCTSkip("../shared/data/digits.csv.gz not present")
-    }
+    let url = try DataFixtures.sharedData("digits.csv.gz")
     let dataset = try CSVImageDataset(contentsOf: url)
     XCTAssertEqual(dataset.count, 1797)
     XCTAssertEqual(dataset.side, 8)

@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import EfficientNetTraining
 import Foundation
 import XCTest
@@ -6,22 +7,13 @@ import XCTest
 /// Paths and synthetic images for the data-pipeline tests.
 enum DataFixtures {
   /// `Tests/TrainingTests/Fixtures/data` (written by `make_data_fixtures.py`).
-  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/data")
+  static let directory = RepositoryPaths.fixtures("TrainingTests", "data")
 
   /// A fixture file or folder.
   static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
-  /// `/work/shared/data`-style real data next to the repository (`../shared/data`), when present.
-  static func sharedData(_ name: String) -> URL? {
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent()
-    let candidates = [
-      repository.deletingLastPathComponent().appendingPathComponent("shared/data/\(name)"),
-      repository.appendingPathComponent("shared/data/\(name)"),
-    ]
-    return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-  }
+  /// Real data in `../shared/data`, or a skip saying it is absent.
+  static func sharedData(_ name: String) throws -> URL { try SharedData.require("data/\(name)") }
 
   /// The fixture images' pattern: `(16x + 3y + 50c) mod 256`.
   static func pattern(x: Int, y: Int, channel: Int) -> UInt8 { UInt8((16 * x + 3 * y + 50 * channel) % 256) }

@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetImageIO
 import EfficientNetModels
+import EfficientNetTestSupport
 import EfficientNetTraining
 import Foundation
 import XCTest
@@ -42,7 +43,7 @@ final class FineTuningTrainerTests: TrainingLoopTestCase {
   }
 
   func testBackboneStaysAsLoadedWhileFrozenThenTrains() throws {
-    let run = try trainer(directory: temporaryFolder("finetune"), resume: false)
+    let run = try trainer(directory: temporaryLocation("finetune"), resume: false)
     let initial = run.graph.parameters.tensors()
     var afterFirstEpoch: [String: Tensor] = [:]
     var records: [[String: Any]] = []
@@ -66,9 +67,9 @@ final class FineTuningTrainerTests: TrainingLoopTestCase {
   }
 
   func testRunStoppedWhileFrozenResumesIntoTheSameRun() throws {
-    let straight = temporaryFolder("finetune")
+    let straight = temporaryLocation("finetune")
     _ = try trainer(directory: straight, resume: false).run()
-    let stopped = temporaryFolder("finetune")
+    let stopped = temporaryLocation("finetune")
     Interruption.install()
     let outcome = try trainer(directory: stopped, resume: false).run(epochEnded: { _ in
       Interruption.request()

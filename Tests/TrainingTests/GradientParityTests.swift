@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetModels
+import EfficientNetTestSupport
 import EfficientNetTraining
 import Foundation
 import WeightIO
@@ -7,18 +8,9 @@ import XCTest
 
 /// One training step of the whole model against timm's (`Fixtures/tiny_b0_train.*`).
 final class GradientParityTests: XCTestCase {
-  private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-    "Fixtures")
-
-  private func tensor(_ file: SafeTensorsFile, _ name: String) throws -> Tensor {
-    let stored = try file.tensor(named: name)
-    return Tensor(shape: stored.shape, values: stored.floats())
-  }
-
   func testOneTrainingStepMatchesTimm() throws {
-    let weights = try SafeTensorsFile(
-      contentsOf: fixtures.appendingPathComponent("tiny_b0_train.weights.safetensors"))
-    let io = try SafeTensorsFile(contentsOf: fixtures.appendingPathComponent("tiny_b0_train.io.safetensors"))
+    let weights = try SafeTensorsFile.fixture("TrainingTests", "tiny_b0_train.weights.safetensors")
+    let io = try SafeTensorsFile.fixture("TrainingTests", "tiny_b0_train.io.safetensors")
     let configuration = Configuration(widthMultiplier: 0.25, depthMultiplier: 0.25, classCount: 10)
     let model = try EfficientNet(architecture: try configuration.resolve(), file: weights)
     let graph = TrainingGraph(model: model)
@@ -28,17 +20,17 @@ final class GradientParityTests: XCTestCase {
     let labels = try io.tensor(named: "labels").int64s().map { Int($0) }
     var generator = SeededGenerator(seed: 1)
     let result = try graph.step(
-      images: try tensor(io, "input").nchwToNHWC(), labels: labels, generator: &generator)
+      images: try io.floatTensor(named: "input").nchwToNHWC(), labels: labels, generator: &generator)
 
-    let expectedLoss = try tensor(io, "loss").scalars[0]
+    let expectedLoss = try io.floatTensor(named: "loss").scalars[0]
     XCTAssertEqual(Float(result.loss), expectedLoss, accuracy: 1e-5)
-    let expectedLogits = try tensor(io, "logits").scalars
+    let expectedLogits = try io.floatTensor(named: "logits").scalars
     XCTAssertEqual(zip(result.logits, expectedLogits).map { abs($0 - $1) }.max()!, 0, accuracy: 1e-4)
 
     // Every parameter's gradient within 1e-4 of its tensor's largest gradient (+ 1e-6).
     var checked = 0
     for spec in model.specs where spec.role.isTrainable {
-      let expected = try tensor(io, "grad." + spec.name).scalars
+      let expected = try io.floatTensor(named: "grad." + spec.name).scalars
       let ours = graph.parameters.gradients[spec.name]!.array
       let scale = expected.map(abs).max()!
       let worst = zip(ours, expected).map { abs($0 - $1) }.max()!
@@ -49,7 +41,7 @@ final class GradientParityTests: XCTestCase {
 
     // Updated running statistics.
     for spec in model.specs where !spec.role.isTrainable {
-      let expected = try tensor(io, "after." + spec.name).scalars
+      let expected = try io.floatTensor(named: "after." + spec.name).scalars
       let ours = graph.parameters.values[spec.name]!.array
       let worst = zip(ours, expected).map { abs($0 - $1) }.max()!
       XCTAssertLessThanOrEqual(worst, 1e-5, "after.\(spec.name)")
@@ -59,7 +51,7 @@ final class GradientParityTests: XCTestCase {
     for spec in model.specs where spec.role.isTrainable {
       let before = model.tensors[spec.name]!.scalars
       let gradient = graph.parameters.gradients[spec.name]!.array
-      let expected = try tensor(io, "sgd." + spec.name).scalars
+      let expected = try io.floatTensor(named: "sgd." + spec.name).scalars
       let stepped = zip(before, gradient).map { $0 - 0.1 * $1 }
       let scale = max(expected.map(abs).max()!, 1e-3)
       let worst = zip(stepped, expected).map { abs($0 - $1) }.max()!

@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import EfficientNetTraining
 import Foundation
 import XCTest
@@ -29,8 +30,7 @@ struct OptimizationFixtures: Decodable {
   static let shapes: [(name: String, shape: [Int])] = [("weight", [3, 4]), ("bias", [5])]
 
   static let shared: Result<OptimizationFixtures, Error> = Result {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .appendingPathComponent("Fixtures/optimization/optimizer_fixtures.json")
+    let url = RepositoryPaths.fixtures("TrainingTests", "optimization/optimizer_fixtures.json")
     return try JSONDecoder().decode(OptimizationFixtures.self, from: Data(contentsOf: url))
   }
 

@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetImageIO
 import EfficientNetModels
+import EfficientNetTestSupport
 import EfficientNetTraining
 import Foundation
 import WeightIO
@@ -60,8 +61,8 @@ final class TrainerTests: TrainingLoopTestCase {
   }
 
   func testSameSeedGivesTheSameMetricsAndCheckpointsHoldEverything() throws {
-    let first = temporaryFolder("trainer")
-    let second = temporaryFolder("trainer")
+    let first = temporaryLocation("trainer")
+    let second = temporaryLocation("trainer")
     XCTAssertEqual(try trainer(epochs: 2, directory: first, resume: false).run(), .completed)
     XCTAssertEqual(try trainer(epochs: 2, directory: second, resume: false).run(), .completed)
     let a = try lines(first.appendingPathComponent("metrics.jsonl"))
@@ -84,9 +85,9 @@ final class TrainerTests: TrainingLoopTestCase {
 
   /// Stopping after the first epoch and resuming gives exactly the run that never stopped.
   func testResumeAfterAnEpochContinuesExactly() throws {
-    let straight = temporaryFolder("trainer")
+    let straight = temporaryLocation("trainer")
     _ = try trainer(epochs: 2, directory: straight, resume: false).run()
-    let stopped = temporaryFolder("trainer")
+    let stopped = temporaryLocation("trainer")
     Interruption.install()
     let outcome = try trainer(epochs: 2, directory: stopped, resume: false).run(epochEnded: { _ in
       Interruption.request()
@@ -106,9 +107,9 @@ final class TrainerTests: TrainingLoopTestCase {
 
   /// An interruption mid-epoch writes a checkpoint at that step; resuming reproduces the full run.
   func testInterruptionMidEpochThenResumeContinuesExactly() throws {
-    let straight = temporaryFolder("trainer")
+    let straight = temporaryLocation("trainer")
     _ = try trainer(epochs: 2, directory: straight, resume: false).run()
-    let interrupted = temporaryFolder("trainer")
+    let interrupted = temporaryLocation("trainer")
     Interruption.install()
     var steps = 0
     let outcome = try trainer(epochs: 2, directory: interrupted, resume: false).run(progress: { _ in
@@ -130,7 +131,7 @@ final class TrainerTests: TrainingLoopTestCase {
 
   /// A diverging run stops with a clear error and keeps the last good checkpoint.
   func testNonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
-    let directory = temporaryFolder("trainer")
+    let directory = temporaryLocation("trainer")
     _ = try trainer(epochs: 1, directory: directory, resume: false).run()
     let before = try Data(contentsOf: directory.appendingPathComponent("checkpoint.safetensors"))
     XCTAssertThrowsError(try trainer(epochs: 3, directory: directory, resume: true, learningRate: 1e30).run())

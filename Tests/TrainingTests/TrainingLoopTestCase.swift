@@ -4,22 +4,13 @@ import EfficientNetTraining
 import Foundation
 import XCTest
 
-/// What the training-loop tests share: temporary folders removed after each test (with the Ctrl-C
-/// handler a test may have installed), and synthetic two-class images.
+/// What the training-loop tests share: the Ctrl-C handler a test may have installed is removed after
+/// each test, and synthetic two-class images. (Temporary folders: `temporaryLocation` of the support
+/// target.)
 class TrainingLoopTestCase: XCTestCase {
-  private var folders: [URL] = []
-
   override func tearDown() {
-    for folder in folders { try? FileManager.default.removeItem(at: folder) }
     Interruption.uninstall()
     super.tearDown()
-  }
-
-  /// A fresh folder path under the temporary directory (not created), removed after the test.
-  func temporaryFolder(_ prefix: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-    folders.append(url)
-    return url
   }
 
   /// `count` RGB images of `size`×`size`: image `index` gets class `label(index)`, and pixel (x, y)

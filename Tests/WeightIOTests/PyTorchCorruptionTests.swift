@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -39,10 +40,7 @@ final class PyTorchCorruptionTests: XCTestCase {
     for name in ["small.zip.pth", "small.legacy.pth"] {
       var data = try PyTorchFiles.data(name)
       // "weight.f32" = [0, 1.5, -2.25, 4, 0.125, -0] as little-endian float32.
-      let pattern = Data(
-        [Float(0), 1.5, -2.25, 4, 0.125, -0.0].flatMap { value in
-          withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
-        })
+      let pattern = Data(LittleEndian.bytes([Float(0), 1.5, -2.25, 4, 0.125, -0.0]))
       let range = try XCTUnwrap(data.range(of: pattern), name)
       data[range.lowerBound + 7] ^= 0x80  // the sign bit of 1.5
       let checkpoint = try PyTorchCheckpoint(data: data, source: name)

@@ -1,29 +1,17 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
-import XCTest
 
 /// The PyTorch fixtures, made by `Fixtures/pytorch/make_pytorch_fixtures.py`.
 enum PyTorchFiles {
-  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/pytorch")
+  static let folder = RepositoryPaths.fixtures("WeightIOTests", "pytorch")
 
   static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 
   static func data(_ name: String) throws -> Data { try Data(contentsOf: url(name)) }
 
   /// `../shared/weights/efficientnet-lite0-57934424.pth`, or a skip saying it is absent.
-  static func lite0() throws -> URL {
-    let candidates = [
-      URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/weights/efficientnet-lite0-57934424.pth"),
-      URL(fileURLWithPath: "/work/shared/weights/efficientnet-lite0-57934424.pth"),
-    ]
-    guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-      throw XCTSkip("efficientnet-lite0-57934424.pth is absent (it lives in ../shared/weights only)")
-    }
-    return url
-  }
+  static func lite0() throws -> URL { try SharedData.require(SharedData.lite0Checkpoint) }
 }
 
 /// Writes pickle opcodes by hand, so tests can build exactly the (broken) streams they need.
@@ -50,13 +38,13 @@ struct PickleBuilder {
   mutating func string(_ text: String) {
     let utf8 = Array(text.utf8)
     raw(0x58)
-    bytes += withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { Array($0) }
+    bytes += LittleEndian.bytes(UInt32(utf8.count))
     bytes += utf8
   }
 
   mutating func integer(_ value: Int32) {
     raw(0x4A)
-    bytes += withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    bytes += LittleEndian.bytes(value)
   }
 
   /// A tuple of small integers.
@@ -119,8 +107,7 @@ func makeLegacyFile(main: PickleBuilder, storages: [(key: String, values: [Float
   keys.stop()
   var bytes = legacyHeader + main.bytes + keys.bytes
   for storage in storages {
-    bytes += withUnsafeBytes(of: UInt64(storage.values.count).littleEndian) { Array($0) }
-    for value in storage.values { bytes += withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+    bytes += LittleEndian.bytes(UInt64(storage.values.count)) + LittleEndian.bytes(storage.values)
   }
   return Data(bytes)
 }
@@ -132,23 +119,4 @@ func stateDictionaryPickle(_ body: (inout PickleBuilder) -> Void) -> PickleBuild
   body(&builder)
   builder.stop()
   return builder
-}
-
-/// Asserts that reading `data` throws a `CheckpointError` naming `source`, and returns it.
-@discardableResult
-func assertCheckpointFails(
-  _ data: Data, source: String = "test.pth", file: StaticString = #filePath, line: UInt = #line
-) -> CheckpointError? {
-  do {
-    let checkpoint = try PyTorchCheckpoint(data: data, source: source)
-    XCTFail("expected an error, but read \(checkpoint.count) tensors", file: file, line: line)
-    return nil
-  } catch let error as CheckpointError {
-    XCTAssertTrue(
-      error.description.contains(source), "'\(error)' does not name \(source)", file: file, line: line)
-    return error
-  } catch {
-    XCTFail("expected a CheckpointError, got \(error)", file: file, line: line)
-    return nil
-  }
 }

@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -10,7 +11,7 @@ final class SafeTensorsCorruptionTests: XCTestCase {
   }
 
   private func headerEnd(_ bytes: [UInt8]) -> Int {
-    8 + Int(bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    8 + Int(LittleEndian.integer(bytes[0..<8]))
   }
 
   /// Reads `bytes`; when it succeeds, touches every tensor's values so bad ranges would trap.

@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -155,22 +156,29 @@ final class SafeTensorsReadingTests: XCTestCase {
   }
 
   func testEmptyFileOnDiskIsTooShort() throws {
-    let url = try TestFiles.temporaryFolder(for: self).appendingPathComponent("empty.safetensors")
+    let url = try makeTemporaryFolder("WeightIOTests").appendingPathComponent("empty.safetensors")
     try Data().write(to: url)
     XCTAssertThrowsError(try SafeTensorsFile(contentsOf: url)) { error in
       XCTAssertEqual(error as? WeightIOError, .fileTooShort(source: url.path, byteCount: 0))
     }
   }
 
+  /// The shared reference file `name` (skipped when absent), after checking how many tensors it holds,
+  /// their total element count (numel summed in Python) and that all are stored as `dataType`.
+  private func referenceFile(
+    _ name: String, tensors: Int, elements: Int, dataType: TensorDataType, file: StaticString = #filePath,
+    line: UInt = #line
+  ) throws -> SafeTensorsFile {
+    let reference = try SafeTensorsFile(contentsOf: try SharedData.require("reference/\(name)"))
+    XCTAssertEqual(reference.count, tensors, file: file, line: line)
+    XCTAssertEqual(reference.tensors.reduce(0) { $0 + $1.elementCount }, elements, file: file, line: line)
+    XCTAssertTrue(reference.tensors.allSatisfy { $0.dataType == dataType }, file: file, line: line)
+    return reference
+  }
+
   func testTinyReferenceWeightsHaveTheExpectedTensors() throws {
-    guard let url = TestFiles.reference("tiny_b0.weights.safetensors") else {
-      throw XCTSkip("tiny_b0.weights.safetensors not found (set EFFICIENTNET_REFERENCE_DIR)")
-    }
-    let file = try SafeTensorsFile(contentsOf: url)
-    XCTAssertEqual(file.count, 140)
-    // Total computed with Python: sum of numel over the file's tensors.
-    XCTAssertEqual(file.tensors.reduce(0) { $0 + $1.elementCount }, 131_190)
-    XCTAssertTrue(file.tensors.allSatisfy { $0.dataType == .float32 })
+    let file = try referenceFile(
+      "tiny_b0.weights.safetensors", tensors: 140, elements: 131_190, dataType: .float32)
     XCTAssertEqual(file.metadata["model"], "efficientnet_b0")
     XCTAssertEqual(file.metadata["width"], "0.25")
     XCTAssertEqual(try file.tensor(named: "conv_stem.weight").shape, [8, 3, 3, 3])
@@ -183,13 +191,8 @@ final class SafeTensorsReadingTests: XCTestCase {
   }
 
   func testFullB0ReferenceWeightsDecodeFloat16() throws {
-    guard let url = TestFiles.reference("b0.weights.safetensors") else {
-      throw XCTSkip("b0.weights.safetensors not found (set EFFICIENTNET_REFERENCE_DIR)")
-    }
-    let file = try SafeTensorsFile(contentsOf: url)
-    XCTAssertEqual(file.count, 311)
-    XCTAssertEqual(file.tensors.reduce(0) { $0 + $1.elementCount }, 5_330_564)
-    XCTAssertTrue(file.tensors.allSatisfy { $0.dataType == .float16 })
+    let file = try referenceFile(
+      "b0.weights.safetensors", tensors: 311, elements: 5_330_564, dataType: .float16)
     let stem = try file.tensor(named: "conv_stem.weight")
     XCTAssertEqual(stem.shape, [32, 3, 3, 3])
     XCTAssertEqual(

@@ -1,3 +1,4 @@
+import EfficientNetTestSupport
 import Foundation
 import WeightIO
 import XCTest
@@ -77,7 +78,7 @@ final class SafeTensorsWriterTests: XCTestCase {
     try writer.add(name: "empty", shape: [2, 0], values: [])
     XCTAssertEqual(writer.names, names + ["scalar", "empty"])
     let data = writer.data()
-    let headerLength = data.prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }
+    let headerLength = Int(LittleEndian.integer(data.prefix(8)))
     XCTAssertEqual((8 + headerLength) % 8, 0)
     XCTAssertEqual(data.count, 8 + headerLength + 4 * (1 + 2 + 3 + 4 + 1))
     let file = try readBack(writer)
@@ -138,7 +139,7 @@ final class SafeTensorsWriterTests: XCTestCase {
   }
 
   func testWriteReplacesAnExistingFileEntirely() throws {
-    let folder = try TestFiles.temporaryFolder(for: self)
+    let folder = try makeTemporaryFolder("WeightIOTests")
     let url = folder.appendingPathComponent("model.safetensors")
     try Data(repeating: 0x5A, count: 10_000).write(to: url)
     var writer = SafeTensorsWriter(metadata: ["epoch": "3"])
@@ -152,7 +153,7 @@ final class SafeTensorsWriterTests: XCTestCase {
   }
 
   func testWriteIntoAMissingFolderThrowsAndCreatesNothing() throws {
-    let folder = try TestFiles.temporaryFolder(for: self)
+    let folder = try makeTemporaryFolder("WeightIOTests")
     let missing = folder.appendingPathComponent("missing")
     let url = missing.appendingPathComponent("model.safetensors")
     var writer = SafeTensorsWriter()
@@ -170,7 +171,7 @@ final class SafeTensorsWriterTests: XCTestCase {
 
   func testFailedRenameRemovesTheTemporaryFile() throws {
     // The destination is a non-empty folder, so the final rename fails after the data was written.
-    let folder = try TestFiles.temporaryFolder(for: self)
+    let folder = try makeTemporaryFolder("WeightIOTests")
     let url = folder.appendingPathComponent("model.safetensors")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
     try Data([1]).write(to: url.appendingPathComponent("keep"))
@@ -184,7 +185,7 @@ final class SafeTensorsWriterTests: XCTestCase {
   }
 
   func testWriteIntoAReadOnlyFolderThrowsAndLeavesNothing() throws {
-    let folder = try TestFiles.temporaryFolder(for: self)
+    let folder = try makeTemporaryFolder("WeightIOTests")
     let readOnly = folder.appendingPathComponent("read-only")
     try FileManager.default.createDirectory(at: readOnly, withIntermediateDirectories: false)
     try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: readOnly.path)

@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -79,9 +80,7 @@ final class PNGEncoderTests: XCTestCase {
 
   /// Pillow decodes what we write to exactly our samples (skipped without python3 and Pillow).
   func testPillowDecodesTheSamplesWritten() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
+    let folder = try makeTemporaryFolder("png")
     let cases: [(name: String, image: DecodedImage)] = [
       ("gray8", image(width: 9, height: 4, channels: 1, bitDepth: 8)),
       ("grayalpha8", image(width: 5, height: 3, channels: 2, bitDepth: 8)),

@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -34,7 +35,7 @@ final class DICOMFixtureTests: XCTestCase {
       let expected = try MedicalFixtures.storedValues(fixture)
       XCTAssertEqual(image.storedValues.count, fixture.rows * fixture.columns * fixture.samplesPerPixel)
       guard image.storedValues.count == expected.count else { continue }
-      let difference = MedicalFixtures.maximumDifference(image.storedValues, expected)
+      let difference = maximumDifference(image.storedValues, expected)
       XCTAssertLessThanOrEqual(difference, fixture.lossy ? 1 : 0, fixture.file)
       if !fixture.lossy {
         XCTAssertEqual(image.storedValues.min().map(Int.init), fixture.storedMinimum, fixture.file)
@@ -46,7 +47,7 @@ final class DICOMFixtureTests: XCTestCase {
   func testRescaledValuesEqualPydicomModalityLUT() throws {
     for fixture in try MedicalFixtures.decodable() where !fixture.lossy {
       let rescaled = try DICOMImage(contentsOf: MedicalFixtures.url(fixture.file)).rescaledValues
-      XCTAssertEqual(MedicalFixtures.crc32(rescaled), fixture.rescaledCRC32, fixture.file)
+      XCTAssertEqual(CRC32.checksum(rescaled), fixture.rescaledCRC32, fixture.file)
       XCTAssertEqual(Double(rescaled.min() ?? .nan), fixture.rescaledMinimum, fixture.file)
       XCTAssertEqual(Double(rescaled.max() ?? .nan), fixture.rescaledMaximum, fixture.file)
       let mean = rescaled.reduce(0.0) { $0 + Double($1) } / Double(rescaled.count)
@@ -80,7 +81,7 @@ final class DICOMFixtureTests: XCTestCase {
       }
       // JPEG: a ±1 stored difference moves the output by at most ceil(255 / (w - 1)) levels.
       let tolerance = fixture.lossy ? Int((255 / max(1, window.width - 1)).rounded(.up)) : 0
-      XCTAssertLessThanOrEqual(MedicalFixtures.maximumDifference(windowed, expected), tolerance, fixture.file)
+      XCTAssertLessThanOrEqual(maximumDifference(windowed, expected), tolerance, fixture.file)
       let source = image.sourceImage()
       XCTAssertEqual(source.pixels, windowed, fixture.file)
       XCTAssertEqual(source.channels, fixture.samplesPerPixel, fixture.file)
@@ -120,12 +121,12 @@ final class DICOMFixtureTests: XCTestCase {
     XCTAssertEqual(image.numberOfFrames, 2)
     XCTAssertEqual(image.window, VOIWindow(center: 128, width: 200))
     let expected = try MedicalFixtures.storedValues(MedicalFixtures.named("chest_xray_jpeg_2frames.dcm"))
-    XCTAssertLessThanOrEqual(MedicalFixtures.maximumDifference(image.storedValues, expected), 1)
+    XCTAssertLessThanOrEqual(maximumDifference(image.storedValues, expected), 1)
     // Frame 2 is frame 1 mirrored: make sure we did not pick it (or glue both frames together).
     let mirrored = (0..<image.rows).flatMap { row in
       expected[(row * image.columns)..<((row + 1) * image.columns)].reversed()
     }
-    XCTAssertGreaterThan(MedicalFixtures.maximumDifference(image.storedValues, mirrored), 16)
+    XCTAssertGreaterThan(maximumDifference(image.storedValues, mirrored), 16)
   }
 
   func testUnsupportedFilesThrowErrorsNamingFileAndTransferSyntax() throws {

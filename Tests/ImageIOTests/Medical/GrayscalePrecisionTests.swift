@@ -5,13 +5,10 @@ import XCTest
 /// 16-bit grayscale PNGs keep all 16 bits (where `convertedToRGB8` would clamp them like Pillow), and the
 /// top-level reader dispatches between DICOM and PNG / JPEG.
 final class GrayscalePrecisionTests: XCTestCase {
-  private let decoding = MedicalFixtures.fixturesDirectory.appendingPathComponent("decoding")
+  private let decoding = DecodingFixtures.directory
 
   /// Little-endian uint16 reference samples written by `make_decoding_fixtures.py` (from Pillow).
-  private func reference16(_ file: String) throws -> [UInt16] {
-    let bytes = [UInt8](try Data(contentsOf: decoding.appendingPathComponent(file)))
-    return stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
-  }
+  private func reference16(_ file: String) throws -> [UInt16] { try DecodingFixtures.samples16(file) }
 
   func testSixteenBitGrayPNGKeepsEverySample() throws {
     for name in ["png_gray16", "png_gray16_interlaced"] {

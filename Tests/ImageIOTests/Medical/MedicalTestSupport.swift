@@ -1,4 +1,5 @@
 import EfficientNetImageIO
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 
@@ -62,11 +63,8 @@ private struct MedicalManifest: Decodable {
 
 /// Paths and readers for `Tests/ImageIOTests/Fixtures/medical`.
 enum MedicalFixtures {
-  /// `Tests/ImageIOTests/Fixtures`.
-  static let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Fixtures")
   /// `Tests/ImageIOTests/Fixtures/medical`.
-  static let directory = fixturesDirectory.appendingPathComponent("medical")
+  static let directory = RepositoryPaths.fixtures("ImageIOTests", "medical")
 
   private static func manifest() throws -> MedicalManifest {
     let data = try Data(contentsOf: directory.appendingPathComponent("medical.json"))
@@ -97,36 +95,13 @@ enum MedicalFixtures {
     switch fixture.storedType {
     case "uint8": return bytes.map { Int32($0) }
     case "uint16", "int16":
-      return stride(from: 0, to: bytes.count - 1, by: 2).map { index in
-        let raw = UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
-        return fixture.storedType == "int16" ? Int32(Int16(bitPattern: raw)) : Int32(raw)
+      return LittleEndian.uint16s(bytes).map { raw in
+        fixture.storedType == "int16" ? Int32(Int16(bitPattern: raw)) : Int32(raw)
       }
     default:
       XCTFail("unknown stored type \(fixture.storedType)")
       return []
     }
-  }
-
-  /// CRC-32 (zlib's) of Float values as little-endian bytes.
-  static func crc32(_ values: [Float]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for value in values {
-      var bits = value.bitPattern
-      for _ in 0..<4 {
-        crc ^= bits & 0xFF
-        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        bits >>= 8
-      }
-    }
-    return ~crc
-  }
-
-  /// The largest absolute difference between two equally long arrays.
-  static func maximumDifference<Left: BinaryInteger, Right: BinaryInteger>(_ left: [Left], _ right: [Right])
-    -> Int
-  {
-    precondition(left.count == right.count, "arrays differ in length: \(left.count) and \(right.count)")
-    return zip(left, right).reduce(0) { max($0, abs(Int($1.0) - Int($1.1))) }
   }
 }
 
@@ -138,11 +113,9 @@ struct DICOMBuilder {
   /// A builder for a data set in explicit or implicit VR.
   init(explicit: Bool) { self.explicit = explicit }
 
-  static func uint16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
+  static func uint16(_ value: Int) -> [UInt8] { LittleEndian.bytes(UInt16(truncatingIfNeeded: value)) }
 
-  static func uint32(_ value: UInt32) -> [UInt8] {
-    [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)]
-  }
+  static func uint32(_ value: UInt32) -> [UInt8] { LittleEndian.bytes(value) }
 
   /// The header of an element; `length` nil is undefined (0xFFFFFFFF).
   mutating func header(_ group: Int, _ element: Int, vr: String, length: Int?) {

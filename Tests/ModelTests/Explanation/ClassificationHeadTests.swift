@@ -1,5 +1,6 @@
 import EfficientNetCore
 import EfficientNetModels
+import EfficientNetTestSupport
 import XCTest
 
 /// The head arithmetic that Grad-CAM differentiates: it reproduces the engine, and its gradients are the

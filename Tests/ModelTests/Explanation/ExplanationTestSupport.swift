@@ -35,19 +35,3 @@ enum ExplanationFixtures {
     return (0..<count).map { _ in generator.nextNormal() }
   }
 }
-
-/// Asserts two arrays agree within `tolerance` element by element.
-func assertClose(
-  _ actual: [Float], _ expected: [Float], tolerance: Float, _ message: String,
-  file: StaticString = #filePath, line: UInt = #line
-) {
-  XCTAssertEqual(actual.count, expected.count, message, file: file, line: line)
-  guard actual.count == expected.count else { return }
-  let worst = zip(actual, expected).enumerated().max { abs($0.1.0 - $0.1.1) < abs($1.1.0 - $1.1.1) }
-  if let worst {
-    XCTAssertLessThanOrEqual(
-      abs(worst.element.0 - worst.element.1), tolerance,
-      "\(message): at \(worst.offset) got \(worst.element.0), want \(worst.element.1)", file: file, line: line
-    )
-  }
-}

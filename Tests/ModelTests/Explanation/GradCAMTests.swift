@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetImageIO
 import EfficientNetModels
+import EfficientNetTestSupport
 import Foundation
 import XCTest
 

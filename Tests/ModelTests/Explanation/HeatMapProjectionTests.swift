@@ -1,5 +1,6 @@
 import EfficientNetImageIO
 import EfficientNetModels
+import EfficientNetTestSupport
 import XCTest
 
 /// Upsampling, mapping back through resize and center crop, and the colour overlay.

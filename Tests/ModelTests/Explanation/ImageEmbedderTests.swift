@@ -1,6 +1,7 @@
 import EfficientNetCore
 import EfficientNetImageIO
 import EfficientNetModels
+import EfficientNetTestSupport
 import XCTest
 
 /// Embeddings are the engine's pooled features and timm's pre-logits features.
