@@ -4,8 +4,20 @@ import Foundation
 
 /// The data options `train` and `search` share: the training data and how validation is chosen.
 struct DataOptions: ParsableArguments {
-  @Option(name: .long, help: "Training data: an image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz.")
-  var data: String
+  @Option(
+    name: .long,
+    help:
+      "Training data: an image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz (required but when resuming)."
+  )
+  var data: String?
+
+  /// `--data`; ``requireData()`` has checked that it was given.
+  var dataPath: String { data ?? "" }
+
+  /// Throws the usage error of a missing `--data`.
+  func requireData() throws {
+    if data == nil { throw ValidationError("Missing expected argument '--data <data>'") }
+  }
 
   @Option(name: .long, help: "Validation data (same formats); otherwise --val-split of the training data.")
   var valData: String?

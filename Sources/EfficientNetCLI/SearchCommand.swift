@@ -87,6 +87,7 @@ struct SearchCommand: ParsableCommand {
   var output: String = "search"
 
   func validate() throws {
+    try dataOptions.requireData()
     if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
     if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
     guard OptimizerKind(rawValue: optimizer) != nil else {
@@ -112,7 +113,7 @@ struct SearchCommand: ParsableCommand {
         "no grid point with step \(gridStep) has alpha*beta^2*gamma^2 within \(tolerance) of \(target); "
           + "raise --tolerance or lower --grid-step")
     }
-    let training = try DatasetOpening.open(dataOptions.data)
+    let training = try DatasetOpening.open(dataOptions.dataPath)
     let split = try dataOptions.selection(of: training, seed: seed)
     var base = try ModelRegistry.configuration(named: baseline)
     if let blocks {
@@ -135,7 +136,8 @@ struct SearchCommand: ParsableCommand {
     settings.workers = workers
     try settings.validate()
     let description: [String: String] = [
-      "data": dataOptions.data, "val_data": dataOptions.valData ?? "", "val_split": "\(dataOptions.valSplit)",
+      "data": dataOptions.dataPath, "val_data": dataOptions.valData ?? "",
+      "val_split": "\(dataOptions.valSplit)",
       "train_count": "\(dataOptions.trainCount ?? -1)",
       "val_count": "\(dataOptions.valCount ?? -1)", "baseline": baseline, "blocks": blocks ?? "",
       "base_width": "\(baseWidth)",

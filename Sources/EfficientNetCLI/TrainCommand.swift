@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
     commandName: "train",
     abstract: "Train or fine-tune an EfficientNet on an image folder or a CSV of pixel rows.",
     discussion: """
-      Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; run the same command with --resume to continue exactly where it stopped.
+      Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position, and the options the run was started with; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; `efficientnet train --resume OUTPUT` alone continues exactly where it stopped (options may be given again with the same values; a different value is an error naming the option).
       """)
 
   @Option(name: .long, help: "Model name or alias.")
@@ -137,7 +137,7 @@ struct TrainCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "Continue the run in this folder from its checkpoint (give the same options as before).")
+    help: "Continue the run in this folder from its checkpoint, with the options it was started with.")
   var resume: String?
 
   /// The run's folder: --output, or the folder being resumed.
@@ -165,6 +165,7 @@ struct TrainCommand: ParsableCommand {
       throw ValidationError("--scale has no effect with --no-augmentation (which turns the crop off)")
     }
     if output == nil && resume == nil { throw ValidationError("give --output DIR (or --resume DIR)") }
+    if resume == nil { try dataOptions.requireData() }
     if let output, let resume, output != resume {
       throw ValidationError("--output \(output) and --resume \(resume) name different folders")
     }
@@ -198,8 +199,8 @@ struct TrainCommand: ParsableCommand {
     return low...high
   }
 
-  /// The settings from the flags (class weights are added once the training samples are known).
-  func makeSettings() throws -> TrainingSettings {
+  /// The recipe from the flags.
+  func makeRecipe() throws -> TrainingRecipe {
     var settings = TrainingSettings()
     settings.epochs = epochs
     settings.batchSize = batchSize
@@ -218,95 +219,89 @@ struct TrainCommand: ParsableCommand {
     settings.layerDecay = layerDecay
     settings.backboneLearningRateScale = backboneLrScale
     try settings.validate()
-    return settings
+    var recipe = TrainingRecipe()
+    recipe.settings = settings
+    recipe.resolution = resolution
+    recipe.augments = !noAugmentation
+    if let scale { recipe.cropAreaRange = try Self.parseScale(scale) }
+    recipe.horizontalFlipProbability = hflip
+    recipe.randAugment = randAugment
+    recipe.dropout = drop
+    recipe.dropPath = dropPath
+    recipe.balancesClassWeights = classWeights == "balanced"
+    return recipe
   }
 
   func run() throws {
-    let settings = try makeSettings()
-    let training = try DatasetOpening.open(dataOptions.data)
+    if let resume, let stored = try storedOptions(of: resume) {
+      try resumed(from: resume, stored: stored).start()
+    } else if let resume, dataOptions.data == nil {
+      throw CommandError(
+        "--resume \(resume): its checkpoint does not store the run's options (an older version wrote it); "
+          + "give them again with --resume")
+    } else {
+      try start()
+    }
+  }
+
+  /// Runs the command as its options say (after ``run()`` has put a resumed run's options back).
+  func start() throws {
+    let recipe = try makeRecipe()
+    let training = try DatasetOpening.open(dataOptions.dataPath)
+    let classes = numClasses ?? training.classNames.count
     if let folds {
-      try crossValidate(settings: settings, training: training, folds: folds)
+      guard folds <= training.count else {
+        throw CommandError("--folds \(folds): \(dataOptions.dataPath) has only \(training.count) samples")
+      }
+      let summary = try CrossValidationRun.run(
+        dataset: training, folds: folds, recipe: recipe, directory: URL(fileURLWithPath: directory),
+        model: { try makeModel(classes: classes) },
+        train: { run, fold in
+          FileHandle.standardError.write(Data("fold \(fold)/\(folds): \(directory)/fold-\(fold)\n".utf8))
+          return try train(run, trainingCount: run.loaders.training.indices.count)
+        },
+        foldFinished: { fold in
+          print(
+            String(
+              format: "fold %d  samples %d  top-1 %.2f%%  AUC ", fold.number, fold.metrics.count,
+              fold.metrics.top1 * 100)
+              + (fold.metrics.rocAUC?.macroAverage.map { String(format: "%.4f", $0) }
+                ?? "undefined (one class only)"))
+        })
+      guard let summary else { throw ExitCode(130) }
+      func text(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "undefined" }
+      print(
+        "mean AUC over \(summary.folds.compactMap(\.auc).count) folds: \(text(summary.meanAUC))"
+          + "  pooled out-of-fold AUC: \(text(summary.pooledAUC))")
       return
     }
     let split = try dataOptions.selection(of: training, seed: seed)
-    _ = try train(
-      settings: settings, training: training, trainingIndices: split.training,
-      validationSet: split.validationSet, validationIndices: split.validation, directory: directory,
-      resuming: resume != nil)
+    let run = try TrainingRun(
+      model: try makeModel(classes: classes), recipe: recipe,
+      data: TrainingData(
+        dataset: training, trainingIndices: split.training, validationIndices: split.validation,
+        validationDataset: split.validationSet),
+      directory: URL(fileURLWithPath: directory), resume: resume != nil,
+      metadata: [Self.optionsMetadataKey: try encodedOptions()])
+    _ = try train(run, trainingCount: split.training.count)
   }
 
-  /// Runs stratified K-fold cross-validation on `--data` and reports per-fold and mean ROC AUC.
-  func crossValidate(settings: TrainingSettings, training: any LabeledDataset, folds: Int) throws {
-    guard folds <= training.count else {
-      throw CommandError("--folds \(folds): \(dataOptions.data) has only \(training.count) samples")
-    }
-    let labels = (0..<training.count).map { training.label(at: $0) }
-    let splits = CrossValidation.stratifiedFolds(labels: labels, folds: folds, seed: seed)
-    var summary = CrossValidationSummary()
-    for (index, split) in splits.enumerated() {
-      let folder = directory + "/fold-\(index + 1)"
-      FileHandle.standardError.write(Data("fold \(index + 1)/\(folds): \(folder)\n".utf8))
-      let result = try train(
-        settings: settings, training: training, trainingIndices: split.training, validationSet: nil,
-        validationIndices: split.validation, directory: folder, resuming: false)
-      guard let loader = result.validationLoader else { continue }
-      summary.add(try Evaluation.run(model: try result.graph.model(), data: loader, recordingScores: true))
-      let fold = summary.folds[summary.folds.count - 1]
-      print(
-        String(format: "fold %d  samples %d  top-1 %.2f%%  AUC ", index + 1, fold.samples, fold.top1 * 100)
-          + (fold.auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)"))
-    }
-    func text(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "undefined" }
-    print(
-      "mean AUC over \(summary.folds.compactMap(\.auc).count) folds: \(text(summary.meanAUC))"
-        + "  pooled out-of-fold AUC: \(text(summary.pooledAUC))")
-    try JSONSerialization.data(withJSONObject: summary.record, options: [.sortedKeys, .prettyPrinted]).write(
-      to: URL(fileURLWithPath: directory + "/cross_validation.json"))
-  }
-
-  /// Trains one model on `trainingIndices` of `training`, validating on `validationSet` or on
-  /// `validationIndices` of `training`; returns the finished trainer.
-  func train(
-    settings baseSettings: TrainingSettings, training: any LabeledDataset, trainingIndices: [Int],
-    validationSet: (any LabeledDataset)?, validationIndices: [Int], directory: String, resuming: Bool
-  ) throws -> (graph: TrainingGraph, validationLoader: DataLoader?) {
-    var settings = baseSettings
-    let classes = numClasses ?? training.classNames.count
-    if classWeights == "balanced" {
-      var counts = training.classCounts(of: trainingIndices)
-      counts += [Int](repeating: 0, count: max(0, classes - counts.count))
-      settings.classWeights = try ClassWeighting.balanced(counts: Array(counts.prefix(classes)))
-    }
-    let network = try ModelBuilding.trainable(
+  /// The model to train: the named one (scaled when asked), pretrained weights when given.
+  func makeModel(classes: Int) throws -> EfficientNet {
+    try ModelBuilding.trainable(
       model: model, weights: weights, classes: classes, inputChannels: inputChannels, seed: seed,
       resolution: resolution, drop: drop, dropPath: dropPath, scaling: scaling)
-    let configuration = network.configuration
-    let preprocessing = configuration.preprocessing
-    let side = resolution ?? configuration.resolution
-    let trainingAugmentation = AugmentationConfiguration.training(
-      resolution: side, outputChannels: configuration.inputChannels,
-      randomResizedCrop: noAugmentation
-        ? nil : RandomResizedCropConfiguration(scale: try scale.map(Self.parseScale) ?? 0.08...1),
-      horizontalFlipProbability: hflip ?? (noAugmentation ? 0 : 0.5),
-      randAugment: try randAugment.map { try RandAugmentConfiguration(timmSpecification: $0) },
-      mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
-    let evaluation = AugmentationConfiguration.evaluation(
-      resolution: side, outputChannels: configuration.inputChannels,
-      cropFraction: noAugmentation ? 1 : preprocessing.cropFraction,
-      mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
-    let loaders = RunLoaders(
-      dataset: training, trainingIndices: trainingIndices, validationIndices: validationIndices,
-      validationSet: validationSet, training: trainingAugmentation, evaluation: evaluation,
-      batchSize: batchSize,
-      seed: seed, workers: workers)
-    let validationLoader = loaders.validation
-    let trainer = try Trainer(
-      model: network, settings: settings, trainingData: loaders.training, validationData: validationLoader,
-      directory: URL(fileURLWithPath: directory), resume: resuming)
+  }
+
+  /// Trains `run` with a progress bar and a line per epoch; throws exit code 130 when interrupted.
+  func train(_ run: TrainingRun, trainingCount: Int) throws -> TrainingOutcome {
+    let trainer = run.trainer
+    let settings = run.settings
+    let configuration = trainer.graph.architecture.configuration
     var note =
-      "\(configuration.name): \(trainingIndices.count) training and \(validationLoader.map { $0.indices.count } ?? 0) "
-      + "validation images, \(classes) classes, \(side)x\(side), \(settings.optimizer.rawValue) lr "
-      + "\(settings.resolvedLearningRate), \(ComputePool.shared.threadCount) threads"
+      "\(configuration.name): \(trainingCount) training and \(run.loaders.validation.map { $0.indices.count } ?? 0) "
+      + "validation images, \(configuration.classCount) classes, \(run.side)x\(run.side), "
+      + "\(settings.optimizer.rawValue) lr \(settings.resolvedLearningRate), \(ComputePool.shared.threadCount) threads"
     if freezeEpochs > 0 { note += ", backbone frozen for \(freezeEpochs) epochs" }
     if let weights = settings.classWeights {
       note += ", class weights " + weights.map { String(format: "%.3f", $0) }.joined(separator: " ")
@@ -317,9 +312,9 @@ struct TrainCommand: ParsableCommand {
     FileHandle.standardError.write(Data((note + "\n").utf8))
     Interruption.install()
     defer { Interruption.uninstall() }
-    let bar = ProgressBar(total: loaders.training.batchCount, label: "epoch", enabled: true)
+    let bar = ProgressBar(total: run.loaders.training.batchCount, label: "epoch", enabled: true)
     var reportedMemory = false
-    let outcome = try trainer.run(
+    let outcome = try run.run(
       progress: { progress in
         if !reportedMemory {
           reportedMemory = true
@@ -336,23 +331,26 @@ struct TrainCommand: ParsableCommand {
       },
       epochEnded: { record in
         bar.clearLine()
-        var parts = ["epoch \((record["epoch"] as? Int ?? 0) + 1)"]
-        for key in [
-          "train_loss", "train_accuracy", "val_loss", "val_top1", "val_top5", "val_auc", "val_ema_top1",
-          "seconds",
-        ] {
-          if let value = record[key] as? Double { parts.append(String(format: "%@ %.4f", key, value)) }
-        }
+        let values: [(String, Double?)] = [
+          ("train_loss", record.trainingLoss), ("train_accuracy", record.trainingAccuracy),
+          ("val_loss", record.validationLoss), ("val_top1", record.validationTop1),
+          ("val_top5", record.validationTop5), ("val_auc", record.validationAUC),
+          ("val_ema_top1", record.averagedValidationTop1), ("seconds", record.seconds),
+        ]
+        let parts =
+          ["epoch \(record.epoch + 1)"]
+          + values.compactMap { key, value in value.map { String(format: "%@ %.4f", key, $0) } }
         FileHandle.standardError.write(Data((parts.joined(separator: "  ") + "\n").utf8))
       })
     bar.finish()
     if case .interrupted(let epoch, let batch) = outcome {
+      let folder = trainer.checkpointURL.deletingLastPathComponent().path
       FileHandle.standardError.write(
         Data(
-          "interrupted at epoch \(epoch + 1), batch \(batch): checkpoint written to \(directory); rerun with --resume \(directory)\n"
+          "interrupted at epoch \(epoch + 1), batch \(batch): checkpoint written to \(folder); rerun with --resume \(folder)\n"
             .utf8))
       throw ExitCode(130)
     }
-    return (trainer.graph, validationLoader)
+    return outcome
   }
 }

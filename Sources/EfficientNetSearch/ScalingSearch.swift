@@ -4,36 +4,39 @@ import Foundation
 
 /// The data and recipe every candidate of a search is trained with.
 public struct SearchTrainingSetup {
-  /// The labeled images.
-  public var dataset: any LabeledDataset
-  /// Indices of `dataset` to train on.
-  public var trainingIndices: [Int]
-  /// The validation set: indices of `dataset`, or a separate dataset (all of it).
-  public var validationIndices: [Int]
-  /// A separate validation dataset; when set, `validationIndices` is ignored.
-  public var validationDataset: (any LabeledDataset)?
-  /// The optimizer, schedule, epochs, batch size and seed (the same for every candidate).
-  public var settings: TrainingSettings
-  /// Random-resized crop and flip when training; false resizes whole images (digits).
-  public var augment: Bool
-  /// Dropout before the classifier and the stochastic-depth rate (nil: the baseline's).
-  public var dropout: Double?, dropPath: Double?
+  /// The training and validation samples.
+  public var data: TrainingData
+  /// The recipe (the same for every candidate; each trains at its own resolution).
+  public var recipe: TrainingRecipe
 
-  /// Creates a setup.
+  /// A setup from the samples and the recipe.
+  public init(data: TrainingData, recipe: TrainingRecipe) {
+    self.data = data
+    self.recipe = recipe
+  }
+
+  /// A setup from its parts: the optimizer settings, whether to augment (random-resized crop and
+  /// flip; false resizes whole images), and the dropout and stochastic-depth rates (nil: the
+  /// baseline's).
   public init(
     dataset: any LabeledDataset, trainingIndices: [Int], validationIndices: [Int],
     validationDataset: (any LabeledDataset)? = nil, settings: TrainingSettings, augment: Bool,
     dropout: Double? = nil, dropPath: Double? = nil
   ) {
-    self.dataset = dataset
-    self.trainingIndices = trainingIndices
-    self.validationIndices = validationIndices
-    self.validationDataset = validationDataset
-    self.settings = settings
-    self.augment = augment
-    self.dropout = dropout
-    self.dropPath = dropPath
+    var recipe = TrainingRecipe()
+    recipe.settings = settings
+    recipe.augments = augment
+    recipe.dropout = dropout
+    recipe.dropPath = dropPath
+    self.init(
+      data: TrainingData(
+        dataset: dataset, trainingIndices: trainingIndices, validationIndices: validationIndices,
+        validationDataset: validationDataset),
+      recipe: recipe)
   }
+
+  /// The optimizer settings of every candidate.
+  public var settings: TrainingSettings { recipe.settings }
 }
 
 /// The paper's compound-scaling grid search: every candidate (α, β, γ) scales the baseline to φ = 1,
@@ -146,51 +149,22 @@ public final class ScalingSearch {
 
   /// Trains one configuration from its seeded initialization (resuming a checkpoint in `directory`).
   ///
-  /// - Returns: The last epoch's validation top-1 and loss and the summed epoch times, or nil when
-  ///   interrupted.
+  /// - Returns: The last epoch's validation top-1 and loss and the summed epoch times, from the run's
+  ///   records in memory; nil when interrupted.
+  /// - Throws: ``SearchError`` when the run has no validation data; training and file errors.
   public static func train(
     _ configuration: Configuration, setup: SearchTrainingSetup, directory: URL,
     progress: (TrainingProgress) -> Void = { _ in }
   ) throws -> (top1: Double, loss: Double, seconds: Double)? {
-    var configuration = configuration
-    if let dropout = setup.dropout { configuration.dropoutRate = dropout }
-    if let dropPath = setup.dropPath { configuration.dropConnectRate = dropPath }
-    let model = EfficientNet(architecture: try configuration.resolve(), seed: setup.settings.seed)
-    let side = configuration.resolution
-    let preprocessing = configuration.preprocessing
-    let training = AugmentationConfiguration.training(
-      resolution: side, outputChannels: configuration.inputChannels,
-      randomResizedCrop: setup.augment ? RandomResizedCropConfiguration() : nil,
-      horizontalFlipProbability: setup.augment ? 0.5 : 0, mean: preprocessing.mean,
-      standardDeviation: preprocessing.standardDeviation)
-    let evaluation = AugmentationConfiguration.evaluation(
-      resolution: side, outputChannels: configuration.inputChannels,
-      cropFraction: setup.augment ? preprocessing.cropFraction : 1, mean: preprocessing.mean,
-      standardDeviation: preprocessing.standardDeviation)
-    let settings = setup.settings
-    let loaders = RunLoaders(
-      dataset: setup.dataset, trainingIndices: setup.trainingIndices,
-      validationIndices: setup.validationIndices,
-      validationSet: setup.validationDataset, training: training, evaluation: evaluation,
-      batchSize: settings.batchSize, seed: settings.seed, workers: settings.workers)
-    let trainer = try Trainer(
-      model: model, settings: settings, trainingData: loaders.training, validationData: loaders.validation,
-      directory: directory, resume: true)
-    guard try trainer.run(progress: progress) == .completed else { return nil }
-    let lines = try String(contentsOf: trainer.metricsURL, encoding: .utf8).split(separator: "\n")
-    var seconds = 0.0
-    var last: [String: Any] = [:]
-    for line in lines {
-      guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        continue
-      }
-      seconds += record["seconds"] as? Double ?? 0
-      last = record
+    let regularized = setup.recipe.regularized(configuration)
+    let model = EfficientNet(architecture: try regularized.resolve(), seed: setup.settings.seed)
+    let run = try TrainingRun(
+      model: model, recipe: setup.recipe, data: setup.data, directory: directory, resume: true)
+    guard try run.run(progress: progress) == .completed else { return nil }
+    guard let last = run.history.last, let top1 = last.validationTop1, let loss = last.validationLoss else {
+      throw SearchError.file(directory.path, "the candidate's run has no validation metrics")
     }
-    guard let top1 = last["val_top1"] as? Double, let loss = last["val_loss"] as? Double else {
-      throw SearchError.file(trainer.metricsURL.path, "has no validation metrics")
-    }
-    return (top1, loss, seconds)
+    return (top1, loss, run.history.reduce(0) { $0 + $1.seconds })
   }
 
   /// The best compound candidate: highest validation top-1, then fewest MACs.

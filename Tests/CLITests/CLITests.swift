@@ -228,7 +228,7 @@ final class CLITests: XCTestCase {
     let interrupted = temporaryLocation("interrupted")
     let process = Process()
     process.executableURL = try CLITool.url
-    process.arguments = common + ["--epochs", "200", "--output", interrupted.path]
+    process.arguments = common + ["--epochs", "6", "--output", interrupted.path]
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = Pipe()
@@ -245,10 +245,21 @@ final class CLITests: XCTestCase {
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 130, message)
     XCTAssertTrue(message.contains("interrupted at epoch"), message)
-    let resumed = try CLITool.run(common + ["--epochs", "3", "--resume", interrupted.path])
+    // The checkpoint holds the run's options: a different value is refused by name, nothing written.
+    let changed = try CLITool.run(common + ["--epochs", "7", "--resume", interrupted.path])
+    XCTAssertNotEqual(changed.status, 0)
+    XCTAssertTrue(changed.error.contains("--epochs 7 differs from the run's 6"), changed.error)
+    let before = try String(contentsOf: log, encoding: .utf8)
+    // `--resume DIR` alone continues with the stored options and finishes the 6 epochs.
+    let resumed = try CLITool.run(["train", "--resume", interrupted.path])
     XCTAssertEqual(resumed.status, 0, resumed.error)
     XCTAssertTrue(resumed.error.contains("resuming at epoch"), resumed.error)
     let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
-    XCTAssertEqual(lines.count, 3)
+    XCTAssertEqual(lines.count, 6)
+    XCTAssertTrue(before.split(separator: "\n").allSatisfy { lines.contains($0) }, "earlier epochs kept")
+    // The same options given again are accepted (the run is complete: nothing more to do).
+    let again = try CLITool.run(common + ["--epochs", "6", "--resume", interrupted.path])
+    XCTAssertEqual(again.status, 0, again.error)
+    XCTAssertEqual(try String(contentsOf: log, encoding: .utf8).split(separator: "\n").count, 6)
   }
 }

@@ -46,7 +46,7 @@ final class FineTuningTrainerTests: TrainingLoopTestCase {
     let run = try trainer(directory: temporaryLocation("finetune"), resume: false)
     let initial = run.graph.parameters.tensors()
     var afterFirstEpoch: [String: Tensor] = [:]
-    var records: [[String: Any]] = []
+    var records: [EpochRecord] = []
     _ = try run.run(epochEnded: { record in
       if records.isEmpty { afterFirstEpoch = run.graph.parameters.tensors() }
       records.append(record)
@@ -62,8 +62,9 @@ final class FineTuningTrainerTests: TrainingLoopTestCase {
     for name in ["conv_stem.weight", "bn1.running_mean", "blocks.0.0.conv_dw.weight", "bn2.weight"] {
       XCTAssertNotEqual(final[name], afterFirstEpoch[name], "\(name) did not train after unfreezing")
     }
-    XCTAssertEqual(records.map { $0["backbone_frozen"] as? Bool }, [true, false])
-    XCTAssertNotNil(records.last?["val_auc"] as? Double)
+    XCTAssertEqual(records.map(\.backboneFrozen), [true, false])
+    XCTAssertNotNil(records.last?.validationAUC)
+    XCTAssertEqual(run.history, records)
   }
 
   func testRunStoppedWhileFrozenResumesIntoTheSameRun() throws {

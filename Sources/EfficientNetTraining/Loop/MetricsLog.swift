@@ -16,13 +16,21 @@ public struct MetricsLog {
   }
 
   /// Appends one record (keys sorted, so identical runs give identical lines).
-  public func append(_ record: [String: Any]) throws {
-    let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+  public func append(_ record: EpochRecord) throws {
+    let data = try JSONSerialization.data(withJSONObject: record.jsonObject, options: [.sortedKeys])
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
     try handle.seekToEnd()
     try handle.write(contentsOf: data + Data("\n".utf8))
     try handle.synchronize()
+  }
+
+  /// The records written so far, in order (lines that are not records are skipped).
+  public func records() -> [EpochRecord] {
+    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { line in
+      (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]).flatMap(EpochRecord.init)
+    }
   }
 
   /// Keeps only the records whose `epoch` is at most `epoch` (for resuming after a checkpoint).

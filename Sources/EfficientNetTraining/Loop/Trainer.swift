@@ -131,6 +131,13 @@ public final class Trainer {
     }
   }
 
+  /// More checkpoint metadata (``TrainingRun`` stores its recipe here, a command line its arguments).
+  public var extraMetadata: [String: String] = [:]
+
+  /// Every completed epoch's record, in order (those of earlier sessions of a resumed run included,
+  /// as ``run(progress:epochEnded:)`` finds them in `metrics.jsonl`).
+  public private(set) var history: [EpochRecord] = []
+
   /// Where the run stands: epochs completed plus batches into the current one.
   public var position: (epoch: Int, batch: Int, step: Int) { (epoch, batchInEpoch, step) }
 
@@ -142,10 +149,11 @@ public final class Trainer {
   /// - Throws: ``TrainingError/nonFiniteLoss(epoch:step:loss:)`` (the last good checkpoint stays),
   ///   or a file error.
   public func run(
-    progress: (TrainingProgress) -> Void = { _ in }, epochEnded: ([String: Any]) -> Void = { _ in }
+    progress: (TrainingProgress) -> Void = { _ in }, epochEnded: (EpochRecord) -> Void = { _ in }
   ) throws -> TrainingOutcome {
     let log = try MetricsLog(url: metricsURL)
     try log.truncate(afterEpoch: epoch - 1)
+    history = log.records()
     let batches = trainingData.batchCount
     while epoch < settings.epochs {
       let started = Date().addingTimeInterval(-epochSeconds)
@@ -183,26 +191,24 @@ public final class Trainer {
         }
       }
       let seconds = Date().timeIntervalSince(started)
-      var record: [String: Any] = [
-        "epoch": epoch, "step": step, "train_loss": seen > 0 ? lossSum / Double(seen) : 0,
-        "train_accuracy": seen > 0 ? Double(correct) / Double(seen) : 0,
-        "learning_rate": Double(schedule.rate(step: max(0, step - 1), stepsPerEpoch: batches)),
-        "seconds": seconds, "images_per_second": seconds > 0 ? Double(seen) / seconds : 0,
-        "activation_bytes": graph.activationBytes,
-      ]
-      record["backbone_frozen"] = !graph.trainsBackbone
+      var record = EpochRecord(
+        epoch: epoch, step: step, trainingLoss: seen > 0 ? lossSum / Double(seen) : 0,
+        trainingAccuracy: seen > 0 ? Double(correct) / Double(seen) : 0,
+        learningRate: Double(schedule.rate(step: max(0, step - 1), stepsPerEpoch: batches)),
+        seconds: seconds, imagesPerSecond: seconds > 0 ? Double(seen) / seconds : 0,
+        activationBytes: graph.activationBytes, backboneFrozen: !graph.trainsBackbone)
       if let validationData {
         let metrics = try Evaluation.run(
           model: try graph.model(), data: validationData,
           recordingScores: validationData.indices.count * graph.architecture.configuration.classCount
             <= 4_000_000)
-        record["val_loss"] = metrics.meanLoss
-        record["val_top1"] = metrics.top1
-        record["val_top5"] = metrics.top5
-        if let auc = metrics.rocAUC?.macroAverage { record["val_auc"] = auc }
+        record.validationLoss = metrics.meanLoss
+        record.validationTop1 = metrics.top1
+        record.validationTop5 = metrics.top5
+        record.validationAUC = metrics.rocAUC?.macroAverage
         if let average {
           let averaged = try evaluate(model: try averagedModel(average), data: validationData)
-          record["val_ema_top1"] = averaged.top1
+          record.averagedValidationTop1 = averaged.top1
         }
       }
       epoch += 1
@@ -210,6 +216,7 @@ public final class Trainer {
       (lossSum, correct, seen, epochSeconds) = (0, 0, 0, 0)
       try saveCheckpoint()
       try log.append(record)
+      history.append(record)
       epochEnded(record)
     }
     return .completed
@@ -233,6 +240,7 @@ public final class Trainer {
   func saveCheckpoint() throws {
     var state = optimizer.state.tensors(prefix: "optimizer.")
     var metadata = optimizer.state.metadata(prefix: "optimizer.").merging(settings.metadata) { $1 }
+    metadata.merge(extraMetadata) { $1 }
     metadata["model"] = graph.architecture.configuration.name
     if let average {
       state.merge(average.state.tensors(prefix: "ema.")) { $1 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The optimizer families the trainer offers.
-public enum OptimizerKind: String, Sendable, CaseIterable {
+public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
   /// SGD with momentum (Nesterov optional).
   case sgd
   /// RMSProp with TensorFlow semantics (the paper's).
@@ -11,7 +11,7 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
 }
 
 /// The learning-rate schedules the trainer offers (all after a linear warm-up).
-public enum ScheduleKind: String, Sendable, CaseIterable {
+public enum ScheduleKind: String, Sendable, CaseIterable, Codable {
   /// Half a cosine to zero over the run.
   case cosine
   /// ×0.97 every 2.4 epochs, staircase (the paper's).
@@ -21,7 +21,7 @@ public enum ScheduleKind: String, Sendable, CaseIterable {
 }
 
 /// How a training run is set up; every field has a default a user would expect.
-public struct TrainingSettings: Sendable, Equatable {
+public struct TrainingSettings: Sendable, Equatable, Codable {
   /// Passes over the training data.
   public var epochs = 10
   /// Samples per optimizer step.
