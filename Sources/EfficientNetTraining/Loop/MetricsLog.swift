@@ -28,9 +28,7 @@ public struct MetricsLog {
   /// The records written so far, in order (lines that are not records are skipped).
   public func records() -> [EpochRecord] {
     guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-    return text.split(separator: "\n").compactMap { line in
-      (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]).flatMap(EpochRecord.init)
-    }
+    return text.split(separator: "\n").compactMap { EpochRecord(line: $0) }
   }
 
   /// Keeps only the records whose `epoch` is at most `epoch` (for resuming after a checkpoint).

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What one epoch of training measured: one line of `metrics.jsonl`.
-public struct EpochRecord: Sendable, Equatable {
+public struct EpochRecord: Sendable, Equatable, Codable {
   /// The epoch (0-based) and the optimizer steps taken by its end.
   public var epoch: Int, step: Int
   /// Mean training loss and accuracy over the epoch.
@@ -52,21 +52,19 @@ public struct EpochRecord: Sendable, Equatable {
     return object
   }
 
-  /// Reads a record written by ``jsonObject``; nil when a required key is missing.
-  public init?(jsonObject object: [String: Any]) {
-    guard let epoch = object["epoch"] as? Int, let step = object["step"] as? Int,
-      let loss = object["train_loss"] as? Double, let accuracy = object["train_accuracy"] as? Double
-    else { return nil }
-    self.init(
-      epoch: epoch, step: step, trainingLoss: loss, trainingAccuracy: accuracy,
-      learningRate: object["learning_rate"] as? Double ?? 0, seconds: object["seconds"] as? Double ?? 0,
-      imagesPerSecond: object["images_per_second"] as? Double ?? 0,
-      activationBytes: object["activation_bytes"] as? Int ?? 0,
-      backboneFrozen: object["backbone_frozen"] as? Bool ?? false)
-    validationLoss = object["val_loss"] as? Double
-    validationTop1 = object["val_top1"] as? Double
-    validationTop5 = object["val_top5"] as? Double
-    validationAUC = object["val_auc"] as? Double
-    averagedValidationTop1 = object["val_ema_top1"] as? Double
+  /// The keys of `metrics.jsonl`.
+  enum CodingKeys: String, CodingKey {
+    case epoch, step
+    case trainingLoss = "train_loss", trainingAccuracy = "train_accuracy", learningRate = "learning_rate"
+    case seconds, imagesPerSecond = "images_per_second", activationBytes = "activation_bytes"
+    case backboneFrozen = "backbone_frozen", validationLoss = "val_loss", validationTop1 = "val_top1"
+    case validationTop5 = "val_top5", validationAUC = "val_auc", averagedValidationTop1 = "val_ema_top1"
+  }
+
+  /// Reads one line of `metrics.jsonl` exactly (`JSONDecoder`; Foundation's `JSONSerialization`
+  /// rounds some doubles wrongly on Linux); nil when it is not a record.
+  public init?(line: some StringProtocol) {
+    guard let record = try? JSONDecoder().decode(EpochRecord.self, from: Data(line.utf8)) else { return nil }
+    self = record
   }
 }
