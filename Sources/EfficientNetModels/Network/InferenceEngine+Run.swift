@@ -16,7 +16,7 @@ extension InferenceEngine {
     // Stem: k×k stride-2 convolution, batch norm folded, activation fused.
     let stemLayer = layout.stem
     timer.measure(
-      layout.names(of: stemLayer.identity, in: .timm).module,
+      moduleName(stemLayer),
       "stem \(stemLayer.kernelSize)x\(stemLayer.kernelSize) s\(stemLayer.stride)",
       macs: batch * height * width * stemLayer.multiplyAccumulatesPerPosition
     ) {
@@ -42,9 +42,9 @@ extension InferenceEngine {
     }
     // Head: 1×1 convolution + activation, global average pool, classifier.
     let pixels = height * width
-    let headName = layout.names(of: layout.head.identity, in: .timm).module
     timer.measure(
-      headName, "pointwise head", macs: batch * pixels * layout.head.multiplyAccumulatesPerPosition
+      moduleName(layout.head), "pointwise head",
+      macs: batch * pixels * layout.head.multiplyAccumulatesPerPosition
     ) {
       head.forward(
         input: current.pointer, rows: batch * pixels, activation: activation, output: plan.expanded.pointer,
@@ -58,8 +58,10 @@ extension InferenceEngine {
     let pooled = copyOut(plan.pooled.read(batch * head.outputCount), shape: [batch, head.outputCount])
     var logits: Tensor?
     if let classifier, let classifierLayer = layout.classifier {
-      let name = layout.names(of: classifierLayer.identity, in: .timm).module
-      timer.measure(name, "classifier", macs: batch * classifierLayer.multiplyAccumulatesPerPosition) {
+      timer.measure(
+        moduleName(classifierLayer), "classifier",
+        macs: batch * classifierLayer.multiplyAccumulatesPerPosition
+      ) {
         classifier.forward(input: plan.pooled.pointer, rows: batch, output: plan.logits.pointer, pool: pool)
       }
       logits = copyOut(
@@ -81,17 +83,15 @@ extension InferenceEngine {
     let channels = block.expandedChannels
     let pixels = geometry.outputHeight * geometry.outputWidth
     let outputs = block.outputChannels
-    let kernel = "\(block.kernelSize)x\(block.kernelSize) s\(block.stride)"
     let depthwiseMACs = pixels * layers.layout.depthwise.multiplyAccumulatesPerPosition
-    let depthwiseName = layout.names(of: layers.layout.depthwise.identity, in: .timm).module
     let channelSums = layers.squeezeExcitation == nil ? nil : plan.channelSums.pointer
     for image in 0..<batch {
       let blockInput = input.pointer + image * inputPixels * block.inputChannels
       if fused, let expansion = layers.expansion, let expansionLayer = layers.layout.expansion {
         // 1+2. Expansion and depthwise band by band (the expanded rows stay in cache).
-        let expansionName = layout.names(of: expansionLayer.identity, in: .timm).module
         timer.measure(
-          expansionName + "+" + depthwiseName, "expand+depthwise " + kernel,
+          moduleName(expansionLayer) + "+" + moduleName(layers.layout.depthwise),
+          "expand+depthwise " + kernelName(block),
           macs: inputPixels * expansionLayer.multiplyAccumulatesPerPosition + depthwiseMACs
         ) {
           layers.depthwise.forward(
@@ -104,7 +104,7 @@ extension InferenceEngine {
         var depthwiseInput = UnsafeBufferPointer(start: blockInput, count: inputPixels * channels)
         if let expansion = layers.expansion, let expansionLayer = layers.layout.expansion {
           timer.measure(
-            layout.names(of: expansionLayer.identity, in: .timm).module, "pointwise expand",
+            moduleName(expansionLayer), "pointwise expand",
             macs: inputPixels * expansionLayer.multiplyAccumulatesPerPosition
           ) {
             expansion.forward(
@@ -114,7 +114,9 @@ extension InferenceEngine {
           depthwiseInput = plan.expanded.read(inputPixels * channels)
         }
         // 2. Depthwise k×k; its epilogue also sums each channel for squeeze-and-excitation.
-        timer.measure(depthwiseName, "depthwise " + kernel, macs: depthwiseMACs) {
+        timer.measure(
+          moduleName(layers.layout.depthwise), "depthwise " + kernelName(block), macs: depthwiseMACs
+        ) {
           layers.depthwise.forward(
             input: depthwiseInput, batch: 1, geometry: geometry, activation: activation,
             output: plan.depthwise.write(pixels * channels), channelSums: channelSums, pool: pool)
@@ -133,7 +135,7 @@ extension InferenceEngine {
       }
       // 4. 1×1 projection with the gate fused into its input and the residual into its epilogue.
       timer.measure(
-        layout.names(of: layers.layout.projection.identity, in: .timm).module, "pointwise project",
+        moduleName(layers.layout.projection), "pointwise project",
         macs: pixels * channels * outputs
       ) {
         layers.projection.forward(
@@ -143,6 +145,16 @@ extension InferenceEngine {
           output: output.pointer + image * pixels * outputs, pool: pool)
       }
     }
+  }
+
+  /// `KxK sS` of a block's depthwise convolution, for profiles.
+  private func kernelName(_ block: ResolvedBlock) -> String {
+    "\(block.kernelSize)x\(block.kernelSize) s\(block.stride)"
+  }
+
+  /// timm's module path of `layer`, for profiles (only built when a call is timed).
+  private func moduleName(_ layer: NetworkLayer) -> String {
+    layout.names(of: layer.identity, in: .timm).module
   }
 
   /// Copies planned-buffer contents into a new tensor of `shape`.
