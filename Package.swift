@@ -28,6 +28,7 @@ let package = Package(
     .library(name: "EfficientNetModels", targets: ["EfficientNetModels"]),
     .library(name: "EfficientNetCore", targets: ["EfficientNetCore"]),
     .library(name: "WeightIO", targets: ["WeightIO"]),
+    .library(name: "EfficientNetFiles", targets: ["EfficientNetFiles"]),
     .library(name: "EfficientNetImageIO", targets: ["EfficientNetImageIO"]),
     .library(name: "EfficientNetKernels", targets: ["EfficientNetKernels"]),
     .library(name: "EfficientNetLayers", targets: ["EfficientNetLayers"]),
@@ -46,13 +47,16 @@ let package = Package(
     .target(
       name: "EfficientNetLayers", dependencies: ["EfficientNetCore", "EfficientNetKernels"],
       swiftSettings: kernelSettings),
-    .target(name: "WeightIO", swiftSettings: vectorFlags),
+    // Reading only regular files, and writing atomically over nothing but regular files.
+    .target(name: "EfficientNetFiles"),
+    .target(name: "WeightIO", dependencies: ["EfficientNetFiles"], swiftSettings: vectorFlags),
     // C shims over libjpeg(-turbo) and libpng: their errors longjmp, which Swift cannot cross.
     .target(
       name: "CImageCodecs",
       linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("z")]),
     .target(
-      name: "EfficientNetImageIO", dependencies: ["CImageCodecs", "EfficientNetCore", "EfficientNetKernels"],
+      name: "EfficientNetImageIO",
+      dependencies: ["CImageCodecs", "EfficientNetCore", "EfficientNetKernels", "EfficientNetFiles"],
       swiftSettings: kernelSettings),
     .target(
       name: "EfficientNetModels",
@@ -94,6 +98,14 @@ let package = Package(
       swiftSettings: vectorFlags),
     .testTarget(
       name: "CLITests", dependencies: ["EfficientNetCLI", "WeightIO", "EfficientNetTestSupport"],
+      swiftSettings: vectorFlags),
+    // Every class of hostile input the adversarial run found, each built by its test (no large files).
+    .testTarget(
+      name: "HostileInputTests",
+      dependencies: [
+        "EfficientNetCLI", "EfficientNetFiles", "WeightIO", "EfficientNetImageIO", "EfficientNetModels",
+        "EfficientNetTraining", "EfficientNetTestSupport",
+      ],
       swiftSettings: vectorFlags),
     .testTarget(
       name: "KernelTests", dependencies: ["EfficientNetKernels", "EfficientNetTestSupport"],

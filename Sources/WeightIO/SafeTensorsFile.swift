@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// A safetensors file, read and fully validated: its metadata and its tensors by name.
@@ -40,9 +41,9 @@ public struct SafeTensorsFile: Sendable {
     }
     let data: Data
     do {
-      data = try Data(contentsOf: url, options: .alwaysMapped)
+      data = try RegularFile.contents(of: url, mapped: true)
     } catch {
-      throw WeightIOError.unreadableFile(source: url.path, reason: describeFileError(error))
+      throw WeightIOError.unreadableFile(source: url.path, reason: error.reason)
     }
     try self.init(data: data, source: url.path)
   }
@@ -235,13 +236,4 @@ private func checkNoOverlap(_ entries: [TensorEntry], source: String) throws {
     }
     if furthest.map({ entry.end > $0.end }) ?? true { furthest = entry }
   }
-}
-
-/// A short reason for a failed file read, without Foundation's long domain/code wrapper.
-func describeFileError(_ error: Error) -> String {
-  let nsError = error as NSError
-  if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError {
-    return underlying.localizedDescription
-  }
-  return nsError.localizedDescription
 }

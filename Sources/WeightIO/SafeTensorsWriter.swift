@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// Builds a safetensors file from named tensors and writes it atomically.
@@ -103,7 +104,11 @@ public struct SafeTensorsWriter: Sendable {
   /// - Throws: ``WeightIOError/writeFailed(destination:reason:)`` when the folder is missing or not
   ///   writable, the disk is full, or the rename fails; the temporary file is removed first.
   public func write(to url: URL) throws {
-    try writeAtomically(chunks(), to: url)
+    do {
+      try AtomicFile.write(chunks(), to: url)
+    } catch {
+      throw WeightIOError.writeFailed(destination: error.path, reason: error.reason)
+    }
   }
 
   private func checkNewTensor(name: String, shape: [Int], valueCount: Int) throws {

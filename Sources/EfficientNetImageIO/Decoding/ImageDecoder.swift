@@ -1,4 +1,5 @@
 import CImageCodecs
+import EfficientNetFiles
 import Foundation
 
 /// The sample layout `ImageDecoder` returns.
@@ -25,6 +26,9 @@ public enum ImageDecoder {
   /// The default cap on width × height, 2^28 (268,435,456) pixels, checked before any pixel memory is
   /// allocated.
   public static let defaultMaximumPixelCount = 1 << 28
+
+  /// The largest image file read from disk, 1 GiB: a longer file is refused before it is read.
+  public static let maximumFileByteCount = 1 << 30
 
   /// The libjpeg-turbo and libpng versions the decoder is built with, e.g. "libjpeg-turbo 2.1.5, libpng
   /// 1.6.39".
@@ -54,9 +58,9 @@ public enum ImageDecoder {
     }
     let data: Data
     do {
-      data = try Data(contentsOf: url)
+      data = try RegularFile.contents(of: url, maximumByteCount: maximumFileByteCount)
     } catch {
-      throw ImageDecodingError.unreadableFile(source: source, reason: readFailureReason(url, error))
+      throw ImageDecodingError.unreadableFile(source: source, reason: error.reason)
     }
     return try decode(
       data: data, source: source, pixelFormat: pixelFormat, applyOrientation: applyOrientation,
@@ -144,12 +148,5 @@ public enum ImageDecoder {
     }
     if bytes.count >= 2, bytes[0] == 0x50, (0x31...0x36).contains(bytes[1]) { return "PNM" }
     return nil
-  }
-
-  private static func readFailureReason(_ url: URL, _ error: Error) -> String {
-    var isDirectory: ObjCBool = false
-    if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) { return "no such file" }
-    if isDirectory.boolValue { return "is a directory" }
-    return error.localizedDescription
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// The first frame of a DICOM image and the attributes needed to turn it into display values.
@@ -51,9 +52,9 @@ public struct DICOMImage: Sendable, Equatable {
     }
     let data: Data
     do {
-      data = try Data(contentsOf: url)
+      data = try RegularFile.contents(of: url, maximumByteCount: ImageDecoder.maximumFileByteCount)
     } catch {
-      throw MedicalImageError.unreadableFile(source: source, reason: error.localizedDescription)
+      throw MedicalImageError.unreadableFile(source: source, reason: error.reason)
     }
     try self.init(data: data, source: source, maximumPixelCount: maximumPixelCount)
   }

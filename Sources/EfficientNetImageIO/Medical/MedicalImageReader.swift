@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// The samples of a grayscale PNG or JPEG at full precision: 16-bit files keep all 16 bits, 8-bit files
@@ -158,9 +159,9 @@ public enum MedicalImageReader {
       throw MedicalImageError.unreadableFile(source: source, reason: "not a file URL")
     }
     do {
-      return (try Data(contentsOf: url), source)
+      return (try RegularFile.contents(of: url, maximumByteCount: ImageDecoder.maximumFileByteCount), source)
     } catch {
-      throw MedicalImageError.unreadableFile(source: source, reason: error.localizedDescription)
+      throw MedicalImageError.unreadableFile(source: source, reason: error.reason)
     }
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// A PyTorch checkpoint (`.pth`/`.pt` written by `torch.save`) read as a state dict: named tensors in
@@ -50,18 +51,11 @@ public struct PyTorchCheckpoint: Sendable {
   /// - Throws: ``CheckpointError/unreadableFile(source:reason:)`` when the file cannot be opened, or any
   ///   error of ``init(data:source:stateDictionaryKey:)``.
   public init(contentsOf url: URL, stateDictionaryKey: String? = nil) throws {
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-      throw CheckpointError.unreadableFile(source: url.path, reason: "no such file")
-    }
-    guard !isFolder.boolValue else {
-      throw CheckpointError.unreadableFile(source: url.path, reason: "it is a folder, not a file")
-    }
     let data: Data
     do {
-      data = try Data(contentsOf: url, options: .alwaysMapped)
+      data = try RegularFile.contents(of: url, mapped: true)
     } catch {
-      throw CheckpointError.unreadableFile(source: url.path, reason: describeFileError(error))
+      throw CheckpointError.unreadableFile(source: url.path, reason: error.reason)
     }
     try self.init(data: data, source: url.path, stateDictionaryKey: stateDictionaryKey)
   }

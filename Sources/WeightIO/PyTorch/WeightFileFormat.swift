@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// The kind of a weight file, judged by its first bytes (never by its extension).
@@ -11,22 +12,11 @@ public enum WeightFileFormat: Equatable, Sendable {
   ///
   /// - Throws: ``CheckpointError/unreadableFile(source:reason:)`` when the file cannot be opened.
   public static func of(contentsOf url: URL) throws -> WeightFileFormat {
-    let handle: FileHandle
     do {
-      handle = try FileHandle(forReadingFrom: url)
+      return of(try RegularFile.head(of: url, count: 16))
     } catch {
-      let exists = FileManager.default.fileExists(atPath: url.path)
-      throw CheckpointError.unreadableFile(
-        source: url.path, reason: exists ? describeFileError(error) : "no such file")
+      throw CheckpointError.unreadableFile(source: url.path, reason: error.reason)
     }
-    defer { try? handle.close() }
-    let head: Data
-    do {
-      head = try handle.read(upToCount: 16) ?? Data()
-    } catch {
-      throw CheckpointError.unreadableFile(source: url.path, reason: describeFileError(error))
-    }
-    return of(head)
   }
 
   /// The format of a file whose first bytes (at least 16 when the file has them) are `head`.
