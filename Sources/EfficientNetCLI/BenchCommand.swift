@@ -68,16 +68,12 @@ struct BenchCommand: ParsableCommand {
   var seconds: Double = 3
 
   func validate() throws {
-    if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    if let resolution, resolution < 1 {
-      throw ValidationError("--resolution must be at least 1, got \(resolution)")
-    }
-    if iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
-    if let warmup, warmup < 0 { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
-    if !(seconds >= 0 && seconds.isFinite) {
-      throw ValidationError("--seconds must be a finite number of 0 or more, got \(seconds)")
-    }
+    try FlagLimits.check(batch, in: FlagLimits.batch, "--batch")
+    try FlagLimits.check(threads, in: FlagLimits.threads, "--threads")
+    try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
+    try FlagLimits.check(iterations, in: FlagLimits.iterations, "--iterations")
+    try FlagLimits.check(warmup, in: 0...FlagLimits.iterations.upperBound, "--warmup")
+    try FlagLimits.check(seconds, in: 0...86_400, "--seconds")
   }
 
   func run() throws {
@@ -85,6 +81,7 @@ struct BenchCommand: ParsableCommand {
     let configuration = try variant.configuration()
     let size = resolution ?? configuration.resolution
     let architecture = try configuration.resolve()
+    try MachineMemory.require(architecture, batch: batch, side: size, training: train)
     let network = EfficientNet(architecture: architecture, seed: 1)
     var generator = SeededGenerator(seed: 2)
     let shape = [batch, size, size, configuration.inputChannels]

@@ -40,8 +40,8 @@ struct ClassifyCommand: ParsableCommand {
   var paths: [String]
 
   func validate() throws {
-    if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    try FlagLimits.check(top, in: 1...ArchitectureLimits.maximumClassCount, "--top")
+    try FlagLimits.check(threads, in: FlagLimits.threads, "--threads")
     if paths.isEmpty { throw ValidationError("give at least one image file or folder") }
   }
 

@@ -35,6 +35,8 @@ struct DataOptions: ParsableArguments {
 
   func validate() throws {
     if !(0..<1).contains(valSplit) { throw ValidationError("--val-split must be in [0, 1), got \(valSplit)") }
+    try FlagLimits.check(trainCount, in: 1...Int(Int32.max), "--train-count")
+    try FlagLimits.check(valCount, in: 0...Int(Int32.max), "--val-count")
     if valCount != nil && trainCount == nil { throw ValidationError("--val-count needs --train-count") }
   }
 

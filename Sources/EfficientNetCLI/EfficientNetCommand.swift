@@ -11,6 +11,15 @@ struct EfficientNetCommand: ParsableCommand {
       ExplainCommand.self, InfoCommand.self,
       RunCommand.self, SearchCommand.self, TrainCommand.self,
     ])
+
+  /// Parses the normalized arguments (see ``ArgumentNormalizing``) and runs the chosen command.
+  static func main() {
+    do {
+      main(try ArgumentNormalizing.normalize(Array(CommandLine.arguments.dropFirst())))
+    } catch {
+      exit(withError: error)
+    }
+  }
 }
 
 /// An error found while a command runs (after its flags parsed): printed as `Error: message`.

@@ -36,17 +36,18 @@ struct EmbedCommand: ParsableCommand {
   var paths: [String]
 
   func validate() throws {
-    if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-    if let resolution, resolution < 1 {
-      throw ValidationError("--resolution must be at least 1, got \(resolution)")
-    }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    try FlagLimits.check(batchSize, in: FlagLimits.batch, "--batch-size")
+    try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
+    try FlagLimits.check(threads, in: FlagLimits.threads, "--threads")
     if paths.isEmpty { throw ValidationError("give at least one image file or folder") }
   }
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
     let network = try ModelLoading.load(model: model, weights: weights)
+    try MachineMemory.require(
+      network.architecture, batch: batchSize, side: resolution ?? network.configuration.resolution,
+      training: false)
     let embedder = ImageEmbedder(model: network)
     if let resolution { embedder.preprocessing.resolution = resolution }
     let files = try ImageFiles.collect(paths)

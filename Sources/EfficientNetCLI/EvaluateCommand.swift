@@ -40,8 +40,8 @@ struct EvaluateCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-    if let resolution, resolution < 1 { throw ValidationError("--resolution must be at least 1") }
+    try FlagLimits.check(batchSize, in: FlagLimits.batch, "--batch-size")
+    try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
     if let cropFraction, !(cropFraction > 0 && cropFraction <= 1) {
       throw ValidationError("--crop-fraction must be in (0, 1], got \(cropFraction)")
     }
@@ -67,6 +67,8 @@ struct EvaluateCommand: ParsableCommand {
       throw CommandError(
         "\(data) has \(dataset.classNames.count) classes but the model has \(configuration.classCount)")
     }
+    try MachineMemory.require(
+      network.architecture, batch: batchSize, side: resolution ?? configuration.resolution, training: false)
     let preprocessing = configuration.preprocessing
     let augmentation = AugmentationConfiguration.evaluation(
       resolution: resolution ?? configuration.resolution, outputChannels: configuration.inputChannels,

@@ -46,7 +46,7 @@ struct ExplainCommand: ParsableCommand {
       let names = GradCAMLayer.allCases.map(\.rawValue).joined(separator: ", ")
       throw ValidationError("--layer must be one of \(names), got \(layer)")
     }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    try FlagLimits.check(threads, in: FlagLimits.threads, "--threads")
   }
 
   func run() throws {

@@ -48,12 +48,8 @@ struct InfoCommand: ParsableCommand {
     if let baseWidth, !(baseWidth > 0 && baseWidth.isFinite) {
       throw ValidationError("--base-width must be positive, got \(baseWidth)")
     }
-    if let baseResolution, baseResolution < 1 {
-      throw ValidationError("--base-resolution must be at least 1, got \(baseResolution)")
-    }
-    if let resolution, resolution < 1 {
-      throw ValidationError("--resolution must be at least 1, got \(resolution)")
-    }
+    try FlagLimits.check(baseResolution, in: FlagLimits.resolution, "--base-resolution")
+    try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
     if phi == nil
       && (alpha != CompoundScaling.paper.alpha || beta != CompoundScaling.paper.beta
         || gamma != CompoundScaling.paper.gamma)

@@ -15,12 +15,8 @@ struct ModelVariantOptions: ParsableArguments {
   var depth: Double?
 
   func validate() throws {
-    if let width, !(width > 0 && width.isFinite) {
-      throw ValidationError("--width must be a positive number, got \(width)")
-    }
-    if let depth, !(depth > 0 && depth.isFinite) {
-      throw ValidationError("--depth must be a positive number, got \(depth)")
-    }
+    try FlagLimits.checkPositive(width, maximum: ArchitectureLimits.maximumMultiplier, "--width")
+    try FlagLimits.checkPositive(depth, maximum: ArchitectureLimits.maximumMultiplier, "--depth")
   }
 
   /// The named model's configuration with the width and depth overrides.
@@ -80,12 +76,8 @@ struct ScalingOptions: ParsableArguments {
       alpha != CompoundScaling.paper.alpha || beta != CompoundScaling.paper.beta
       || gamma != CompoundScaling.paper.gamma
     if phi == nil && changed { throw ValidationError("--alpha, --beta and --gamma need --phi") }
-    if let baseWidth, !(baseWidth > 0 && baseWidth.isFinite) {
-      throw ValidationError("--base-width must be positive, got \(baseWidth)")
-    }
-    if let baseResolution, baseResolution < 8 {
-      throw ValidationError("--base-resolution must be at least 8, got \(baseResolution)")
-    }
+    try FlagLimits.checkPositive(baseWidth, maximum: ArchitectureLimits.maximumMultiplier, "--base-width")
+    try FlagLimits.check(baseResolution, in: FlagLimits.resolution, "--base-resolution")
   }
 
   /// The baseline with the custom blocks, width and resolution, scaled by φ when given.
@@ -108,7 +100,7 @@ struct ScalingOptions: ParsableArguments {
 enum ModelBuilding {
   static func trainable(
     model: String, weights: String?, classes: Int, inputChannels: Int, seed: UInt64, resolution: Int?,
-    drop: Double? = nil, dropPath: Double? = nil, scaling: ScalingOptions? = nil
+    drop: Double? = nil, dropPath: Double? = nil, scaling: ScalingOptions? = nil, batch: Int
   ) throws -> EfficientNet {
     var configuration = try ModelRegistry.configuration(named: model)
     if let scaling { configuration = try scaling.apply(to: configuration) }
@@ -117,7 +109,9 @@ enum ModelBuilding {
     if let resolution { configuration.resolution = resolution }
     configuration.classCount = classes
     configuration.inputChannels = inputChannels
-    let fresh = EfficientNet(architecture: try configuration.resolve(), seed: seed)
+    let architecture = try configuration.resolve()
+    try MachineMemory.require(architecture, batch: batch, side: configuration.resolution, training: true)
+    let fresh = EfficientNet(architecture: architecture, seed: seed)
     guard let weights else { return fresh }
     let pretrained = try EfficientNet.load(
       configuration: configuration, contentsOf: URL(fileURLWithPath: weights))

@@ -36,8 +36,8 @@ struct RunCommand: ParsableCommand {
   var profile = false
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    if repetitions < 1 { throw ValidationError("--repeat must be at least 1, got \(repetitions)") }
+    try FlagLimits.check(threads, in: FlagLimits.threads, "--threads")
+    try FlagLimits.check(repetitions, in: FlagLimits.iterations, "--repeat")
   }
 
   func run() throws {

@@ -87,22 +87,40 @@ struct SearchCommand: ParsableCommand {
   var output: String = "search"
 
   func validate() throws {
-    try dataOptions.requireData()
-    if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-    if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    if !list { try dataOptions.requireData() }
+    try FlagLimits.check(epochs, in: FlagLimits.epochs, "--epochs")
+    try FlagLimits.check(batchSize, in: FlagLimits.batch, "--batch-size")
+    try FlagLimits.check(workers, in: FlagLimits.workers, "--workers")
+    try FlagLimits.checkPositive(lr.map(Double.init), maximum: 10, "--lr")
+    try FlagLimits.check(weightDecay, in: 0...1, "--weight-decay")
+    try FlagLimits.check(warmupEpochs, in: 0...Double(FlagLimits.epochs.upperBound), "--warmup-epochs")
     guard OptimizerKind(rawValue: optimizer) != nil else {
       throw ValidationError("--optimizer must be sgd, rmsprop or adamw, got '\(optimizer)'")
     }
-    if !(baseWidth > 0 && baseWidth.isFinite) { throw ValidationError("--base-width must be positive") }
-    if !(baseDepth > 0 && baseDepth.isFinite) { throw ValidationError("--base-depth must be positive") }
-    if let baseResolution, baseResolution < 8 {
-      throw ValidationError("--base-resolution must be at least 8")
-    }
+    try FlagLimits.checkPositive(baseWidth, maximum: ArchitectureLimits.maximumMultiplier, "--base-width")
+    try FlagLimits.checkPositive(baseDepth, maximum: ArchitectureLimits.maximumMultiplier, "--base-depth")
+    try FlagLimits.check(baseResolution, in: FlagLimits.resolution, "--base-resolution")
     if inputChannels != 1 && inputChannels != 3 { throw ValidationError("--input-channels must be 1 or 3") }
     if let drop, !(0..<1).contains(drop) { throw ValidationError("--drop must be in [0, 1), got \(drop)") }
     if let dropPath, !(0..<1).contains(dropPath) {
       throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)")
     }
+  }
+
+  /// The baseline the candidates scale: `--baseline` with `--blocks`, `--base-width`, `--base-depth`,
+  /// `--base-resolution` and `--input-channels`.
+  func baselineConfiguration() throws -> Configuration {
+    var base = try ModelRegistry.configuration(named: baseline)
+    if let blocks {
+      base.blocks = try BlockArguments.parseTable(blocks)
+      base.name = "custom"
+    }
+    base.widthMultiplier *= baseWidth
+    base.depthMultiplier *= baseDepth
+    if let baseResolution { base.resolution = baseResolution }
+    base.inputChannels = inputChannels
+    try base.validate()
+    return base
   }
 
   func run() throws {
@@ -113,18 +131,14 @@ struct SearchCommand: ParsableCommand {
         "no grid point with step \(gridStep) has alpha*beta^2*gamma^2 within \(tolerance) of \(target); "
           + "raise --tolerance or lower --grid-step")
     }
+    if list {
+      try printCandidates(candidates, base: try baselineConfiguration())
+      return
+    }
     let training = try DatasetOpening.open(dataOptions.dataPath)
     let split = try dataOptions.selection(of: training, seed: seed)
-    var base = try ModelRegistry.configuration(named: baseline)
-    if let blocks {
-      base.blocks = try BlockArguments.parseTable(blocks)
-      base.name = "custom"
-    }
-    base.widthMultiplier *= baseWidth
-    base.depthMultiplier *= baseDepth
-    if let baseResolution { base.resolution = baseResolution }
+    var base = try baselineConfiguration()
     base.classCount = split.classCount
-    base.inputChannels = inputChannels
     var settings = TrainingSettings()
     settings.epochs = epochs
     settings.batchSize = batchSize
@@ -150,10 +164,6 @@ struct SearchCommand: ParsableCommand {
       "augment": "\(!noAugmentation)", "input_channels": "\(inputChannels)", "seed": "\(seed)",
     ]
     let directory = URL(fileURLWithPath: output)
-    if list {
-      try printCandidates(candidates, base: base)
-      return
-    }
     let search = try ScalingSearch(
       baseline: base, candidates: candidates, directory: directory, settings: description)
     let baseMACs = try search.baselineMACs()

@@ -150,8 +150,17 @@ struct TrainCommand: ParsableCommand {
     guard ScheduleKind(rawValue: schedule) != nil else {
       throw ValidationError("--schedule must be cosine, exponential or constant, got '\(schedule)'")
     }
-    if let resolution, resolution < 8 { throw ValidationError("--resolution must be at least 8") }
-    if let numClasses, numClasses < 2 { throw ValidationError("--num-classes must be at least 2") }
+    try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
+    try FlagLimits.check(numClasses, in: FlagLimits.classes, "--num-classes")
+    try FlagLimits.check(epochs, in: FlagLimits.epochs, "--epochs")
+    try FlagLimits.check(batchSize, in: FlagLimits.batch, "--batch-size")
+    try FlagLimits.check(workers, in: FlagLimits.workers, "--workers")
+    try FlagLimits.checkPositive(lr.map(Double.init), maximum: 10, "--lr")
+    try FlagLimits.checkPositive(clipGrad.map(Double.init), "--clip-grad")
+    try FlagLimits.check(weightDecay, in: 0...1, "--weight-decay")
+    try FlagLimits.check(labelSmoothing, in: 0...0.999, "--label-smoothing")
+    try FlagLimits.check(emaDecay, in: 0...0.999_999_9, "--ema-decay")
+    try FlagLimits.check(warmupEpochs, in: 0...Double(FlagLimits.epochs.upperBound), "--warmup-epochs")
     if inputChannels != 1 && inputChannels != 3 { throw ValidationError("--input-channels must be 1 or 3") }
     if let drop, !(0..<1).contains(drop) { throw ValidationError("--drop must be in [0, 1), got \(drop)") }
     if let dropPath, !(0..<1).contains(dropPath) {
@@ -290,7 +299,7 @@ struct TrainCommand: ParsableCommand {
   func makeModel(classes: Int) throws -> EfficientNet {
     try ModelBuilding.trainable(
       model: model, weights: weights, classes: classes, inputChannels: inputChannels, seed: seed,
-      resolution: resolution, drop: drop, dropPath: dropPath, scaling: scaling)
+      resolution: resolution, drop: drop, dropPath: dropPath, scaling: scaling, batch: batchSize)
   }
 
   /// Trains `run` with a progress bar and a line per epoch; throws exit code 130 when interrupted.

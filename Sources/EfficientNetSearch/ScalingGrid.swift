@@ -52,6 +52,9 @@ public struct ScalingCandidate: Equatable, Sendable, Codable {
 /// The paper's grid search space: every (α, β, γ) on a grid of `step` from 1 whose FLOPs factor
 /// `α·β²·γ²` lies within `tolerance` of `target`, plus the single-dimension controls.
 public enum ScalingGrid {
+  /// The most grid points one search walks (the grid is costed before it is enumerated).
+  public static let maximumGridPoints = 2_000_000
+
   /// Enumerates the compound candidates, ordered by α, then β, then γ.
   ///
   /// - Parameters:
@@ -71,6 +74,20 @@ public enum ScalingGrid {
     }
     guard tolerance >= 0 && tolerance.isFinite else {
       throw SearchError.invalidOption("--tolerance", "must be at least 0, got \(tolerance)")
+    }
+    // The grid is costed before it is walked: α takes (upper − 1)/step + 1 values, β and γ at most
+    // (√upper − 1)/step + 1 each.
+    let limit = target + tolerance
+    let alphaCount = (limit - 1) / step + 1
+    let rootCount = (limit.squareRoot() - 1) / step + 1
+    let visited = alphaCount * rootCount * rootCount
+    guard visited <= Double(maximumGridPoints) else {
+      throw SearchError.invalidOption(
+        "--grid-step",
+        String(
+          format: "with --target %g and --tolerance %g, a step of %g spans about %.3g grid points, more than "
+            + "the %d this search walks; raise --grid-step or lower --target/--tolerance",
+          target, tolerance, step, visited, maximumGridPoints))
     }
     // Grid values 1, 1 + step, …; α ≤ target + tolerance, β and γ ≤ √(target + tolerance).
     func values(upTo limit: Double) -> [Double] {

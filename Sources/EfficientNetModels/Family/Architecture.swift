@@ -63,6 +63,16 @@ extension Configuration {
       repeats[repeats.count - 1] = blocks[blocks.count - 1].repeats
     }
     let total = repeats.reduce(0, +)
+    try ArchitectureLimits.check(
+      total, in: 1...ArchitectureLimits.maximumBlockCount, "block count after depth scaling")
+    for count in [stem, head] + blocks.map({ $0.outputChannels * $0.expansionRatio }) {
+      // Widest layer after width scaling (the expansion of the widest stage bounds the others).
+      let scaled =
+        fixStemAndHead
+        ? count : ScalingRules.roundChannels(count, multiplier: widthMultiplier, divisor: divisor)
+      try ArchitectureLimits.check(
+        scaled, in: 1...ArchitectureLimits.maximumChannels, "channel count after width scaling")
+    }
     var stages: [[ResolvedBlock]] = []
     var channels = stem
     var global = 0

@@ -96,6 +96,18 @@ public struct BlockArguments: Equatable, Sendable, CustomStringConvertible {
       outputChannels: channels, squeezeExcitationRatio: se)
   }
 
+  /// Checks every field against ``ArchitectureLimits``; throws naming the stage and the field.
+  func validate(stage: Int) throws {
+    let limits = ArchitectureLimits.self
+    let name = "stage \(stage) (\(description))"
+    try limits.check(repeats, in: 1...limits.maximumBlockCount, "repeats of \(name)")
+    try limits.check(kernelSize, in: 1...limits.maximumKernelSize, "kernel size of \(name)")
+    try limits.check(stride, in: 1...2, "stride of \(name)")
+    try limits.check(expansionRatio, in: 1...limits.maximumExpansionRatio, "expansion ratio of \(name)")
+    try limits.check(outputChannels, in: 1...limits.maximumChannels, "output channels of \(name)")
+    try limits.check(squeezeExcitationRatio, in: 0...1, "squeeze-excitation ratio of \(name)")
+  }
+
   /// Decodes a comma-separated block table, one stage per entry.
   public static func parseTable(_ text: String) throws -> [BlockArguments] {
     let rows = text.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }

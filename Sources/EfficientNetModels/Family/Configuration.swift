@@ -90,12 +90,24 @@ public struct Configuration: Equatable, Sendable {
       widthMultiplier.isFinite && widthMultiplier > 0, "width multiplier", widthMultiplier, "must be > 0")
     try check(
       depthMultiplier.isFinite && depthMultiplier > 0, "depth multiplier", depthMultiplier, "must be > 0")
-    try check(resolution > 0, "resolution", resolution, "must be > 0")
+    let limits = ArchitectureLimits.self
+    try check(
+      widthMultiplier <= limits.maximumMultiplier, "width multiplier", widthMultiplier,
+      "must be ≤ \(Int(limits.maximumMultiplier))")
+    try check(
+      depthMultiplier <= limits.maximumMultiplier, "depth multiplier", depthMultiplier,
+      "must be ≤ \(Int(limits.maximumMultiplier))")
+    try limits.check(resolution, in: 1...limits.maximumResolution, "resolution")
     try check(dropoutRate >= 0 && dropoutRate < 1, "dropout rate", dropoutRate, "must be in [0, 1)")
     try check(
       dropConnectRate >= 0 && dropConnectRate < 1, "drop-connect rate", dropConnectRate, "must be in [0, 1)")
-    try check(classCount > 0, "class count", classCount, "must be > 0")
-    try check(inputChannels > 0, "input channels", inputChannels, "must be > 0")
+    try limits.check(classCount, in: 1...limits.maximumClassCount, "class count")
+    try limits.check(inputChannels, in: 1...limits.maximumInputChannels, "input channels")
+    try limits.check(stemChannels, in: 1...limits.maximumChannels, "stem channels")
+    try limits.check(headChannels, in: 1...limits.maximumChannels, "head channels")
+    for (index, stage) in blocks.enumerated() {
+      try stage.validate(stage: index)
+    }
     try check(batchNormEpsilon > 0, "batch-norm epsilon", batchNormEpsilon, "must be > 0")
     try check(channelDivisor > 0, "channel divisor", channelDivisor, "must be > 0")
     try check(cropFraction > 0 && cropFraction <= 1, "crop fraction", cropFraction, "must be in (0, 1]")

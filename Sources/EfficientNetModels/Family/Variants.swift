@@ -1,3 +1,5 @@
+import Foundation
+
 /// A named member of the family: one row of (width, depth, resolution, dropout).
 public struct Variant: Equatable, Sendable {
   /// timm's model name, e.g. `efficientnet_b3` or `tf_efficientnet_lite2`.
@@ -81,6 +83,18 @@ public enum ModelRegistry {
     phi: Double, scaling: CompoundScaling = .paper, base: Configuration = Configuration()
   ) throws -> Configuration {
     try scaling.validate(phi: phi)
+    let depth = base.depthMultiplier * scaling.depthMultiplier(phi: phi)
+    let width = base.widthMultiplier * scaling.widthMultiplier(phi: phi)
+    let side = Double(base.resolution) * pow(scaling.gamma, phi)
+    let limit = ArchitectureLimits.maximumMultiplier
+    guard depth <= limit, width <= limit, side <= Double(ArchitectureLimits.maximumResolution) else {
+      throw ArchitectureError.invalidValue(
+        name: "phi", value: formatNumber(phi),
+        reason: String(
+          format: "scales depth by %.4g, width by %.4g and resolution to %.4g px; the largest model built "
+            + "has multipliers ≤ %d and resolution ≤ %d", depth, width, side, Int(limit),
+          ArchitectureLimits.maximumResolution))
+    }
     var configuration = base
     configuration.widthMultiplier = base.widthMultiplier * scaling.widthMultiplier(phi: phi)
     configuration.depthMultiplier = base.depthMultiplier * scaling.depthMultiplier(phi: phi)
@@ -94,6 +108,6 @@ public enum ModelRegistry {
   }
 
   static func formatNumber(_ value: Double) -> String {
-    value == value.rounded() ? String(Int(value)) : String(value)
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
   }
 }
