@@ -70,13 +70,14 @@ let package = Package(
       name: "EfficientNetTraining",
       dependencies: [
         "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers",
-        "EfficientNetImageIO", "WeightIO", "CImageCodecs",
+        "EfficientNetImageIO", "WeightIO", "CImageCodecs", "EfficientNetFiles",
       ],
       swiftSettings: kernelSettings),
 
     // The compound-scaling grid search (trains candidates with EfficientNetTraining).
     .target(
-      name: "EfficientNetSearch", dependencies: ["EfficientNetTraining", "EfficientNetModels"],
+      name: "EfficientNetSearch",
+      dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles"],
       swiftSettings: vectorFlags),
 
     // MARK: Command-line tool
@@ -85,7 +86,8 @@ let package = Package(
       dependencies: [
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
-        "EfficientNetSearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "EfficientNetSearch", "EfficientNetFiles",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
 

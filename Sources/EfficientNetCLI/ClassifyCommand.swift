@@ -1,4 +1,5 @@
 import ArgumentParser
+import EfficientNetFiles
 import EfficientNetImageIO
 import EfficientNetKernels
 import EfficientNetModels
@@ -54,9 +55,14 @@ struct ClassifyCommand: ParsableCommand {
     let start = Date()
     for file in files {
       do {
-        let predictions = try classifier.classify(contentsOf: file, top: top)
+        let predictions = try ModelLoading.attributingOverflow(to: weights) {
+          try classifier.classify(contentsOf: file, top: top)
+        }
         progress.clearLine()
         print(json ? try jsonLine(file: file, predictions) : textBlock(file: file, predictions))
+      } catch let error as CommandError {
+        progress.clearLine()
+        throw error
       } catch {
         failures += 1
         progress.clearLine()
@@ -133,12 +139,14 @@ enum ImageFiles {
   static func collect(_ paths: [String]) throws -> [URL] {
     var files: [URL] = []
     for path in paths {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw CommandError("\(path): no such file or folder")
+      let kind = FileKind.of(path)
+      switch kind {
+      case .absent: throw CommandError("\(path): no such file or folder")
+      case .symbolicLinkLoop, .inaccessible: throw CommandError("\(path): \(kind.phrase)")
+      default: break
       }
       let url = URL(fileURLWithPath: path)
-      if !isDirectory.boolValue {
+      if kind != .directory {
         files.append(url)
         continue
       }

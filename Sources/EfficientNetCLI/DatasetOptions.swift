@@ -1,16 +1,18 @@
 import ArgumentParser
+import EfficientNetFiles
 import EfficientNetTraining
 import Foundation
 
 /// Opens `--data`: a CSV of pixel rows (`.csv`, `.csv.gz`) or an image folder (`ROOT/CLASS/*.jpg|png`).
 enum DatasetOpening {
   static func open(_ path: String) throws -> any LabeledDataset {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw CommandError("\(path): no such file or folder")
-    }
     let url = URL(fileURLWithPath: path)
-    if isDirectory.boolValue { return try ImageFolderDataset(root: url) }
+    switch FileKind.of(path) {
+    case .directory: return try ImageFolderDataset(root: url)
+    case .regularFile: break
+    case .absent: throw CommandError("\(path): no such file or folder")
+    case let other: throw CommandError("\(path): \(other.phrase)")
+    }
     let name = url.lastPathComponent.lowercased()
     guard name.hasSuffix(".csv") || name.hasSuffix(".csv.gz") else {
       throw CommandError(

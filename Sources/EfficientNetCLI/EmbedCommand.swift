@@ -60,7 +60,9 @@ struct EmbedCommand: ParsableCommand {
 
     func flush() throws {
       guard !pending.isEmpty else { return }
-      let batch = try embedder.embeddings(for: pending.map(\.image))
+      let batch = try ModelLoading.attributingOverflow(to: weights) {
+        try embedder.embeddings(for: pending.map(\.image))
+      }
       values += batch.scalars
       embedded += pending.map(\.file.path)
       for _ in pending { progress.advance() }

@@ -58,7 +58,9 @@ struct ExplainCommand: ParsableCommand {
     }
     let explainer = try GradCAM(model: network, layer: GradCAMLayer(rawValue: layer) ?? .head)
     let decoded = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image))
-    let map = try explainer.explain(decoded, classIndex: classIndex)
+    let map = try ModelLoading.attributingOverflow(to: weights) {
+      try explainer.explain(decoded, classIndex: classIndex)
+    }
     let projected = map.projected(
       imageWidth: decoded.width, imageHeight: decoded.height, preprocessing: explainer.preprocessing)
     let overlay = HeatMapRenderer.overlay(projected, on: decoded, alpha: alpha)

@@ -27,3 +27,21 @@ enum ModelLoading {
     return network
   }
 }
+
+extension ModelLoading {
+  /// The weights a command runs, as its messages name them: `--weights`, or the shipped file.
+  static func weightsName(_ weights: String?) -> String {
+    weights ?? ((try? PretrainedModels.lite0WeightsURL().path) ?? PretrainedModels.defaultModelName)
+  }
+
+  /// Runs `body`; an overflow inside the network (finite weights, finite input, NaN out) is rethrown
+  /// naming the weights file, and never printed as a score.
+  static func attributingOverflow<Result>(to weights: String?, _ body: () throws -> Result) throws -> Result {
+    do {
+      return try body()
+    } catch let error as ModelError {
+      if case .nonFiniteOutput = error { throw CommandError("\(weightsName(weights)): \(error)") }
+      throw error
+    }
+  }
+}

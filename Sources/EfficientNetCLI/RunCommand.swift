@@ -49,13 +49,27 @@ struct RunCommand: ParsableCommand {
     let loaded = Date()
     let inputFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: input))
     let stored = try inputFile.tensor(named: "input")
-    guard stored.shape.count == 4 else {
-      throw ModelError.invalidInput(
-        name: "input", reason: "\(input): expected [N, C, H, W], got shape \(stored.shape)")
+    let channels = network.configuration.inputChannels
+    guard stored.shape.count == 4, stored.shape[1] == channels, stored.shape.allSatisfy({ $0 >= 1 }) else {
+      throw CommandError(
+        "\(input): tensor 'input' has shape \(stored.shape); \(network.configuration.name) takes "
+          + "[N, \(channels), H, W] (NCHW) with N, H, W ≥ 1")
     }
+    guard stored.shape[2] <= FlagLimits.resolution.upperBound,
+      stored.shape[3] <= FlagLimits.resolution.upperBound
+    else {
+      throw CommandError(
+        "\(input): tensor 'input' is \(stored.shape[2])x\(stored.shape[3]) pixels; at most "
+          + "\(FlagLimits.resolution.upperBound) on a side")
+    }
+    try MachineMemory.require(
+      network.architecture, batch: stored.shape[0], side: max(stored.shape[2], stored.shape[3]),
+      training: false)
     let nchw = Tensor(shape: stored.shape, values: stored.floats())
     let nhwc = nchw.nchwToNHWC()
-    var result = try engine.evaluate(nhwc, collectFeatures: true)
+    var result = try ModelLoading.attributingOverflow(to: weights) {
+      try engine.evaluate(nhwc, collectFeatures: true)
+    }
     var times: [Double] = []
     for _ in 0..<repetitions {
       let started = Date()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EfficientNetFiles
 import EfficientNetModels
 import EfficientNetSearch
 import EfficientNetTraining
@@ -231,9 +232,9 @@ struct SearchCommand: ParsableCommand {
       title: "Compound-scaling search from \(search.baseline.name) (phi = 1, FLOPs x\(target))")
     let url = search.directory.appendingPathComponent("search.svg")
     do {
-      try Data(svg.utf8).write(to: url, options: .atomic)
+      try AtomicFile.write(svg, to: url)
     } catch {
-      throw CommandError("\(url.path): cannot write (\(error.localizedDescription))")
+      throw CommandError("\(url.path): cannot write (\(error.reason))")
     }
   }
 

@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import EfficientNetModels
 import EfficientNetTraining
 import Foundation
@@ -91,9 +92,9 @@ public final class ScalingSearch {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
       do {
-        try encoder.encode(settings).write(to: stored, options: .atomic)
-      } catch {
-        throw SearchError.file(stored.path, "cannot write (\(error.localizedDescription))")
+        try AtomicFile.write([try encoder.encode(settings)], to: stored)
+      } catch let error as FileAccessError {
+        throw SearchError.file(stored.path, "cannot write (\(error.reason))")
       }
     }
   }

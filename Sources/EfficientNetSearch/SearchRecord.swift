@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// One finished candidate of a scaling search: one line of `results.jsonl`.
@@ -80,9 +81,9 @@ public struct SearchResultsFile {
       data.append(0x0A)
     }
     do {
-      try data.write(to: url, options: .atomic)
+      try AtomicFile.write([data], to: url)
     } catch {
-      throw SearchError.file(url.path, "cannot write (\(error.localizedDescription))")
+      throw SearchError.file(url.path, "cannot write (\(error.reason))")
     }
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// Encodes images as PNG files: 8- or 16-bit gray, gray + alpha, RGB or RGBA, not interlaced.
@@ -61,9 +62,9 @@ public enum PNGEncoder {
   public static func write(_ image: DecodedImage, to url: URL) throws {
     let data = try encode(image, destination: url.path)
     do {
-      try data.write(to: url, options: .atomic)
+      try AtomicFile.write([data], to: url)
     } catch {
-      throw ImageEncodingError.writeFailed(destination: url.path, reason: error.localizedDescription)
+      throw ImageEncodingError.writeFailed(destination: url.path, reason: error.reason)
     }
   }
 

@@ -5,9 +5,16 @@ import EfficientNetLayers
 extension InferenceEngine {
   /// Runs stem, blocks, head and classifier over `input` (`[N, H, W, C]`) with the planned buffers.
   func run(
-    input: UnsafeBufferPointer<Float>, plan: BufferPlan, collectFeatures: Bool, profiling: Bool
+    input: UnsafeBufferPointer<Float>, plan: BufferPlan, collectFeatures: Bool, profiling: Bool,
+    locatingNonFinite: Bool = false
   ) -> InferenceOutput {
     let batch = plan.batch
+    // With `locatingNonFinite`, every layer's output is checked and the first to hold a NaN or an
+    // infinity is named.
+    var nonFiniteLayer: String?
+    func check(_ name: @autoclosure () -> String, _ values: UnsafeBufferPointer<Float>) {
+      if locatingNonFinite, nonFiniteLayer == nil, !Elementwise.allFinite(values) { nonFiniteLayer = name() }
+    }
     let timer = profiling ? LayerTimer() : nil
     var current = plan.activations.0
     var next = plan.activations.1
@@ -24,6 +31,7 @@ extension InferenceEngine {
         input: input, batch: batch, geometry: plan.stemGeometry, activation: activation,
         output: current.write(batch * height * width * stem.outputChannels), pool: pool)
     }
+    check(moduleName(stemLayer), current.read(batch * height * width * stem.outputChannels))
     var features: [Tensor] = []
     let featureBlocks = Set(architecture.featureStages.map { architecture.stages[$0].last!.globalIndex })
     for (index, layers) in blocks.enumerated() {
@@ -34,6 +42,9 @@ extension InferenceEngine {
       height = geometry.outputHeight
       width = geometry.outputWidth
       swap(&current, &next)
+      check(
+        moduleName(layers.layout.projection),
+        current.read(batch * height * width * layers.block.outputChannels))
       if collectFeatures && featureBlocks.contains(layers.block.globalIndex) {
         let channels = layers.block.outputChannels
         features.append(
@@ -50,6 +61,7 @@ extension InferenceEngine {
         input: current.pointer, rows: batch * pixels, activation: activation, output: plan.expanded.pointer,
         pool: pool)
     }
+    check(moduleName(layout.head), plan.expanded.read(batch * pixels * head.outputCount))
     timer.measure("global_pool", "global average pool", macs: 0) {
       Pooling.globalAveragePool(
         input: plan.expanded.read(batch * pixels * head.outputCount), batch: batch, pixels: pixels,
@@ -64,12 +76,15 @@ extension InferenceEngine {
       ) {
         classifier.forward(input: plan.pooled.pointer, rows: batch, output: plan.logits.pointer, pool: pool)
       }
+      check(moduleName(classifierLayer), plan.logits.read(batch * classifier.outputCount))
       logits = copyOut(
         plan.logits.read(batch * classifier.outputCount), shape: [batch, classifier.outputCount])
     }
-    return InferenceOutput(
+    var output = InferenceOutput(
       logits: logits, pooledFeatures: pooled, features: features,
       profile: timer?.profile.mergingRepeatedLayers())
+    output.nonFiniteLayer = nonFiniteLayer
+    return output
   }
 
   /// One block over the batch, image by image: each image's expanded and depthwise tensors stay in

@@ -13,6 +13,8 @@ public struct InferenceOutput: Sendable {
   public var features: [Tensor]
   /// Per-layer timings; nil unless requested.
   public var profile: LayerProfile?
+  /// The first layer whose output held a NaN or an infinity, when the run checked every layer.
+  public var nonFiniteLayer: String?
 }
 
 /// An EfficientNet compiled for fast evaluation: batch norm folded into the convolutions, weights
@@ -92,8 +94,17 @@ public final class InferenceEngine {
     {
       plan = BufferPlan(engine: self, batch: batch, height: height, width: width)
     }
-    return input.withUnsafeBufferPointer {
+    let output = input.withUnsafeBufferPointer {
       run(input: $0, plan: plan!, collectFeatures: collectFeatures, profiling: profiling)
     }
+    let outputs = [output.logits, output.pooledFeatures].compactMap { $0 } + output.features
+    guard outputs.allSatisfy({ $0.withUnsafeBufferPointer { Elementwise.allFinite($0) } }) else {
+      // Rare: run again, checking every layer, to name the first that overflowed.
+      let located = input.withUnsafeBufferPointer {
+        run(input: $0, plan: plan!, collectFeatures: false, profiling: false, locatingNonFinite: true)
+      }
+      throw ModelError.nonFiniteOutput(layer: located.nonFiniteLayer ?? "the output")
+    }
+    return output
   }
 }

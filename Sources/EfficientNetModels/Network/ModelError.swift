@@ -10,6 +10,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
   case nonFiniteValues(name: String, source: String)
   /// An input has the wrong shape.
   case invalidInput(name: String, reason: String)
+  /// Finite weights and input produced a NaN or an infinity, first in the output of `layer`.
+  case nonFiniteOutput(layer: String)
 
   public var description: String {
     switch self {
@@ -23,6 +25,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
       return "\(source): tensor '\(name)' holds NaN or infinite values"
     case .invalidInput(let name, let reason):
       return "input '\(name)': \(reason)"
+    case .nonFiniteOutput(let layer):
+      return
+        "the network's activations overflowed to NaN or infinity, first in the output of layer '\(layer)' "
+        + "(the weights are finite but too large for float32 arithmetic)"
     }
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import Foundation
 
 /// Appends one JSON object per line to a file (`metrics.jsonl`), flushing each line to disk.
@@ -8,6 +9,11 @@ public struct MetricsLog {
   /// Opens (creating when needed) the log at `url`.
   public init(url: URL) throws {
     self.url = url
+    do {
+      try AtomicFile.requireReplaceable(url)
+    } catch {
+      throw TrainingError.cannotWrite(url.path, reason: error.reason)
+    }
     if !FileManager.default.fileExists(atPath: url.path) {
       guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
         throw TrainingError.cannotWrite(url.path, reason: "cannot create the metrics file")
@@ -40,7 +46,11 @@ public struct MetricsLog {
       else { return false }
       return recorded <= epoch
     }
-    try (kept.map { $0 + "\n" }.joined()).write(to: url, atomically: true, encoding: .utf8)
+    do {
+      try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: url)
+    } catch {
+      throw TrainingError.cannotWrite(url.path, reason: error.reason)
+    }
   }
 }
 

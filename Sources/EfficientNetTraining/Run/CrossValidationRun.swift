@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import EfficientNetModels
 import Foundation
 
@@ -56,8 +57,14 @@ public enum CrossValidationRun {
       summary.add(metrics)
       foldFinished(Fold(number: index + 1, directory: folder, metrics: metrics))
     }
-    try JSONSerialization.data(withJSONObject: summary.record, options: [.sortedKeys, .prettyPrinted]).write(
-      to: directory.appendingPathComponent("cross_validation.json"))
+    let summaryURL = directory.appendingPathComponent("cross_validation.json")
+    do {
+      try AtomicFile.write(
+        [try JSONSerialization.data(withJSONObject: summary.record, options: [.sortedKeys, .prettyPrinted])],
+        to: summaryURL)
+    } catch let error as FileAccessError {
+      throw TrainingError.cannotWrite(summaryURL.path, reason: error.reason)
+    }
     return summary
   }
 }
