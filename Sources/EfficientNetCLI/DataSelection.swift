@@ -72,9 +72,14 @@ struct DataSelection {
       let training =
         trainCount.map { Array(DatasetSplit.permutation(count: dataset.count, seed: seed).prefix($0)) }
         ?? Array(0..<dataset.count)
+      let validationSet = try DatasetOpening.open(validationPath)
+      guard validationSet.classNames == dataset.classNames else {
+        throw CommandError(
+          "--val-data \(validationPath) has classes \(ClassList.text(validationSet.classNames)) but the "
+            + "training data has \(ClassList.text(dataset.classNames)); both must have the same classes")
+      }
       return DataSelection(
-        training: training, validation: [], validationSet: try DatasetOpening.open(validationPath),
-        classCount: classes)
+        training: training, validation: [], validationSet: validationSet, classCount: classes)
     }
     if let trainCount {
       let count = validationCount ?? max(1, dataset.count / 10)
@@ -91,5 +96,14 @@ struct DataSelection {
     let parts = DatasetSplit.split(count: dataset.count, validationFraction: validationFraction, seed: seed)
     return DataSelection(
       training: parts.training, validation: parts.validation, validationSet: nil, classCount: classes)
+  }
+}
+
+/// Class names for messages: all of them when few, else the first and the count.
+enum ClassList {
+  static func text(_ names: [String]) -> String {
+    names.count <= 6
+      ? "[" + names.joined(separator: ", ") + "]"
+      : "[" + names.prefix(5).joined(separator: ", ") + ", … (\(names.count) in all)]"
   }
 }

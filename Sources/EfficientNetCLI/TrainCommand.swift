@@ -140,6 +140,9 @@ struct TrainCommand: ParsableCommand {
     help: "Continue the run in this folder from its checkpoint, with the options it was started with.")
   var resume: String?
 
+  @Flag(name: .long, help: "Start afresh in an --output folder that already holds a run (its run is lost).")
+  var overwrite = false
+
   /// The run's folder: --output, or the folder being resumed.
   private var directory: String { output ?? resume ?? "" }
 
@@ -255,9 +258,26 @@ struct TrainCommand: ParsableCommand {
 
   /// Runs the command as its options say (after ``run()`` has put a resumed run's options back).
   func start() throws {
-    let recipe = try makeRecipe()
+    let lock = try RunFolderLock(folder: URL(fileURLWithPath: directory))
+    defer { withExtendedLifetime(lock) {} }
+    if resume == nil && !overwrite, let found = Self.existingRun(in: directory, folds: folds) {
+      throw CommandError(
+        "--output \(directory) already holds a run (\(found)); continue it with --resume \(directory), "
+          + "or start again with --overwrite")
+    }
+    var recipe = try makeRecipe()
     let training = try DatasetOpening.open(dataOptions.dataPath)
     let classes = numClasses ?? training.classNames.count
+    guard training.classNames.count >= 2 else {
+      throw CommandError(
+        "\(dataOptions.dataPath) has one class only (\(ClassList.text(training.classNames))): a classifier "
+          + "needs at least 2")
+    }
+    guard classes >= training.classNames.count else {
+      throw CommandError(
+        "--num-classes \(classes) is fewer than the \(training.classNames.count) classes of \(dataOptions.dataPath)"
+      )
+    }
     if let folds {
       guard folds <= training.count else {
         throw CommandError("--folds \(folds): \(dataOptions.dataPath) has only \(training.count) samples")
@@ -285,6 +305,15 @@ struct TrainCommand: ParsableCommand {
       return
     }
     let split = try dataOptions.selection(of: training, seed: seed)
+    if recipe.settings.batchSize > split.training.count {
+      // A batch larger than the training set is the whole set; the learning rate scales with the
+      // batch actually used.
+      FileHandle.standardError.write(
+        Data(
+          ("note: --batch-size \(recipe.settings.batchSize) is more than the \(split.training.count) training "
+            + "samples; using batches of \(split.training.count)\n").utf8))
+      recipe.settings.batchSize = split.training.count
+    }
     let run = try TrainingRun(
       model: try makeModel(classes: classes), recipe: recipe,
       data: TrainingData(

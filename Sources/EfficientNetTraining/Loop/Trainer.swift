@@ -1,4 +1,5 @@
 import EfficientNetCore
+import EfficientNetFiles
 import EfficientNetKernels
 import EfficientNetModels
 import Foundation
@@ -127,6 +128,8 @@ public final class Trainer {
       average = nil
     }
     if resume && FileManager.default.fileExists(atPath: checkpointURL.path) {
+      // Temporary files a killed run left behind are never read; remove them.
+      AtomicFile.removeLeftovers(in: directory)
       try restore(from: TrainingCheckpoint(contentsOf: checkpointURL))
     }
   }
@@ -214,8 +217,7 @@ public final class Trainer {
       epoch += 1
       batchInEpoch = 0
       (lossSum, correct, seen, epochSeconds) = (0, 0, 0, 0)
-      try saveCheckpoint()
-      try log.append(record)
+      try saveCheckpoint(completing: record, in: log)
       history.append(record)
       epochEnded(record)
     }
@@ -235,9 +237,12 @@ public final class Trainer {
     return try EfficientNet(architecture: graph.architecture, tensors: tensors, source: "weight average")
   }
 
-  /// Writes `checkpoint.safetensors` (full state) and `model.safetensors` (weights alone; plus
-  /// `model_ema.safetensors` with an average), each atomically.
-  func saveCheckpoint() throws {
+  /// Writes `model.safetensors` (weights alone; plus `model_ema.safetensors` with an average), then
+  /// appends a finished epoch's `record` to `log`, then writes `checkpoint.safetensors` (full state),
+  /// each atomically. The checkpoint is written last: it is the commit of the epoch. A run killed
+  /// before it resumes from the previous checkpoint, which drops the extra metrics line and rewrites
+  /// the weights, so the three files always agree once the checkpoint says an epoch is done.
+  func saveCheckpoint(completing record: EpochRecord? = nil, in log: MetricsLog? = nil) throws {
     var state = optimizer.state.tensors(prefix: "optimizer.")
     var metadata = optimizer.state.metadata(prefix: "optimizer.").merging(settings.metadata) { $1 }
     metadata.merge(extraMetadata) { $1 }
@@ -253,7 +258,6 @@ public final class Trainer {
     metadata["epoch_seconds"] = String(epochSeconds)
     let checkpoint = TrainingCheckpoint(
       model: graph.parameters.tensors(), state: state, epoch: epoch, step: step, metadata: metadata)
-    try checkpoint.write(to: checkpointURL)
     let classNames = trainingData.dataset.classNames
     try graph.model().safeTensors(as: .float32, classNames: classNames).write(
       to: directory.appendingPathComponent("model.safetensors"))
@@ -261,6 +265,8 @@ public final class Trainer {
       try averagedModel(average).safeTensors(as: .float32, classNames: classNames).write(
         to: directory.appendingPathComponent("model_ema.safetensors"))
     }
+    if let record, let log { try log.append(record) }
+    try checkpoint.write(to: checkpointURL)
   }
 
   func restore(from checkpoint: TrainingCheckpoint) throws {
