@@ -63,9 +63,11 @@ struct EvaluateCommand: ParsableCommand {
     let network = try ModelLoading.load(model: model, weights: weights)
     let dataset = try DatasetOpening.open(data)
     let configuration = network.configuration
-    guard dataset.classNames.count <= configuration.classCount else {
+    guard dataset.classNames.count == configuration.classCount else {
       throw CommandError(
-        "\(data) has \(dataset.classNames.count) classes but the model has \(configuration.classCount)")
+        "\(data) has \(dataset.classNames.count) classes \(ClassList.text(dataset.classNames)) but the model "
+          + "(\(ModelLoading.weightsName(weights))) has \(configuration.classCount); evaluate a model trained on "
+          + "these classes")
     }
     try MachineMemory.require(
       network.architecture, batch: batchSize, side: resolution ?? configuration.resolution, training: false)

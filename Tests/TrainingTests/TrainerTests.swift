@@ -141,4 +141,38 @@ final class TrainerTests: TrainingLoopTestCase {
     }
     XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("checkpoint.safetensors")), before)
   }
+
+  /// A kill after an epoch's weights and metrics line but before its checkpoint (the commit) leaves
+  /// files ahead of the checkpoint and a temporary file; resume removes the leftover, drops the extra
+  /// line, rewrites the weights, and ends exactly where the uninterrupted run ends.
+  func testResumeAfterAKillBeforeTheCheckpointFinishesConsistently() throws {
+    let straight = temporaryLocation("trainer")
+    _ = try trainer(epochs: 2, directory: straight, resume: false).run()
+    let killed = temporaryLocation("trainer")
+    Interruption.install()
+    _ = try trainer(epochs: 2, directory: killed, resume: false).run(epochEnded: { _ in Interruption.request()
+      })
+    Interruption.install()
+    // What the kill left: the second epoch's line and weights, and a half-written checkpoint.
+    let metrics = killed.appendingPathComponent("metrics.jsonl")
+    let extra = try lines(straight.appendingPathComponent("metrics.jsonl"))[1]
+    try (String(contentsOf: metrics, encoding: .utf8) + extra + "\n").write(
+      to: metrics, atomically: true, encoding: .utf8)
+    let model = killed.appendingPathComponent("model.safetensors")
+    try FileManager.default.removeItem(at: model)
+    try FileManager.default.copyItem(at: straight.appendingPathComponent("model.safetensors"), to: model)
+    let leftover = killed.appendingPathComponent(".checkpoint.safetensors.\(UUID().uuidString).partial")
+    try Data(repeating: 7, count: 100).write(to: leftover)
+
+    XCTAssertEqual(try trainer(epochs: 2, directory: killed, resume: true).run(), .completed)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: leftover.path), "the leftover .partial file stayed")
+    XCTAssertEqual(
+      try lines(straight.appendingPathComponent("metrics.jsonl")).map(deterministicPart),
+      try lines(metrics).map(deterministicPart))
+    let a = try SafeTensorsFile(contentsOf: straight.appendingPathComponent("model.safetensors"))
+    let b = try SafeTensorsFile(contentsOf: model)
+    for name in a.names {
+      XCTAssertEqual(try a.tensor(named: name).floats(), try b.tensor(named: name).floats(), name)
+    }
+  }
 }
