@@ -150,8 +150,8 @@ final class TrainerTests: TrainingLoopTestCase {
     _ = try trainer(epochs: 2, directory: straight, resume: false).run()
     let killed = temporaryLocation("trainer")
     Interruption.install()
-    _ = try trainer(epochs: 2, directory: killed, resume: false).run(epochEnded: { _ in Interruption.request()
-      })
+    let stopAfterAnEpoch: (EpochRecord) -> Void = { _ in Interruption.request() }
+    _ = try trainer(epochs: 2, directory: killed, resume: false).run(epochEnded: stopAfterAnEpoch)
     Interruption.install()
     // What the kill left: the second epoch's line and weights, and a half-written checkpoint.
     let metrics = killed.appendingPathComponent("metrics.jsonl")
