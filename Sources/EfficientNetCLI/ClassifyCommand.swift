@@ -86,7 +86,12 @@ struct ClassifyCommand: ParsableCommand {
   private func makeClassifier() throws -> ImageClassifier {
     var names: [String]?
     if let labels {
-      let text = try String(contentsOf: URL(fileURLWithPath: labels), encoding: .utf8)
+      let text: String
+      do {
+        text = try RegularFile.text(of: URL(fileURLWithPath: labels))
+      } catch {
+        throw CommandError("--labels \(error)")
+      }
       names = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
         !$0.isEmpty
       }

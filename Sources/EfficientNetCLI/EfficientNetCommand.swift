@@ -1,4 +1,6 @@
 import ArgumentParser
+import EfficientNetFiles
+import Foundation
 
 /// The `efficientnet` command-line tool.
 @main
@@ -15,10 +17,24 @@ struct EfficientNetCommand: ParsableCommand {
   /// Parses the normalized arguments (see ``ArgumentNormalizing``) and runs the chosen command.
   static func main() {
     do {
-      main(try ArgumentNormalizing.normalize(Array(CommandLine.arguments.dropFirst())))
+      var command = try parseAsRoot(
+        try ArgumentNormalizing.normalize(Array(CommandLine.arguments.dropFirst())))
+      try command.run()
     } catch {
-      exit(withError: error)
+      exit(withError: readable(error))
     }
+  }
+}
+
+extension EfficientNetCommand {
+  /// `error`, with a Foundation file error (which prints as an `NSCocoaErrorDomain` dump) turned into
+  /// "PATH: reason".
+  static func readable(_ error: Error) -> Error {
+    let nsError = error as NSError
+    guard nsError.domain == NSCocoaErrorDomain else { return error }
+    let path =
+      (nsError.userInfo[NSFilePathErrorKey] as? String) ?? (nsError.userInfo[NSURLErrorKey] as? URL)?.path
+    return CommandError((path.map { "\($0): " } ?? "") + RegularFile.describe(error))
   }
 }
 

@@ -56,6 +56,15 @@ public enum RegularFile {
     }
   }
 
+  /// The contents of the regular text file at `url`, at most `maximumByteCount` bytes of UTF-8.
+  public static func text(of url: URL, maximumByteCount: Int = 64 << 20) throws(FileAccessError) -> String {
+    let data = try contents(of: url, maximumByteCount: maximumByteCount)
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw FileAccessError(path: url.path, reason: "not UTF-8 text")
+    }
+    return text
+  }
+
   /// The first `count` bytes (fewer when the file is shorter) of the regular file at `url`.
   public static func head(of url: URL, count: Int) throws(FileAccessError) -> Data {
     let path = url.path
