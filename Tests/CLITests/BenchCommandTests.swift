@@ -78,9 +78,9 @@ final class BenchCommandTests: XCTestCase {
 
   func testBadFlagsAreClearErrorsWithNonZeroStatus() throws {
     let cases: [([String], String)] = [
-      (["bench", "--batch", "0"], "--batch must be at least 1"),
-      (["bench", "--threads", "0"], "--threads must be at least 1"),
-      (["bench", "--iterations", "0"], "--iterations must be at least 1"),
+      (["bench", "--batch", "0"], "--batch must be in 1...4096, got 0"),
+      (["bench", "--threads", "0"], "--threads must be in 1...256, got 0"),
+      (["bench", "--iterations", "0"], "--iterations must be in 1...1000000, got 0"),
       (["bench", "--seconds", "-1"], "--seconds"),
       (["bench", "--model", "b42"], "known models: efficientnet_b0"),
     ]
