@@ -53,7 +53,8 @@ public struct SafeTensorsFile: Sendable {
   /// - Parameters:
   ///   - data: the whole file; tensors keep a reference to it instead of copying.
   ///   - source: the name used for this data in error messages, for example a file name.
-  /// - Throws: a ``WeightIOError`` naming `source` when the file is too short, the header length is
+  /// - Throws: a ``WeightIOError`` naming `source` when the file starts like an image or another kind
+  ///   of file (``WeightIOError/notAWeightFile(source:reason:)``), is too short, the header length is
   ///   absurd or past the end, the header is not a UTF-8 JSON object, an entry lacks or mistypes
   ///   `dtype`/`shape`/`data_offsets`, a dimension is negative or the element count overflows, a dtype
   ///   is unknown, offsets are reversed or past the data, a byte range does not match its shape, two
@@ -65,6 +66,11 @@ public struct SafeTensorsFile: Sendable {
       throw WeightIOError.fileTooShort(source: source, byteCount: fileByteCount)
     }
     let headerByteCount = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    // An image (say) given by mistake: its magic number read as a length would only mislead.
+    if headerByteCount > UInt64(fileByteCount - 8), let kind = FileSignature.foreignKind(of: data.prefix(16))
+    {
+      throw WeightIOError.notAWeightFile(source: source, reason: "it starts like \(kind)")
+    }
     guard headerByteCount <= UInt64(Self.maximumHeaderByteCount) else {
       throw WeightIOError.headerTooLarge(
         source: source, headerByteCount: headerByteCount, limit: Self.maximumHeaderByteCount)

@@ -3,7 +3,9 @@ import Foundation
 /// One tensor of a safetensors file: its name, element type, shape and raw little-endian bytes.
 ///
 /// The bytes are a view into the file's data (memory-mapped when read from disk), so creating a
-/// `StoredTensor` copies nothing; ``floats()`` and ``int64s()`` convert on demand. Shapes are in the
+/// `StoredTensor` copies nothing; ``floats()`` and ``int64s()`` convert on demand. A PyTorch tensor
+/// whose elements are not one contiguous row-major run (``isStrided``) is gathered through its strides
+/// only when its values are asked for, so a caller can check its shape before paying for it. Shapes are in the
 /// file's (PyTorch) order, for example `[O, I, H, W]` for a convolution weight; elements are row-major.
 public struct StoredTensor: Sendable {
   /// The tensor's name in the file, for example `blocks.0.0.conv_dw.weight`.
@@ -17,9 +19,16 @@ public struct StoredTensor: Sendable {
   /// The number of elements: the product of `shape` (1 for a scalar).
   public let elementCount: Int
 
-  /// The whole buffer the tensor lives in, and the tensor's byte range inside it (absolute indices).
+  /// The most bytes a strided tensor may expand to when gathered (1 GiB, far above any EfficientNet
+  /// tensor): a few stored elements with zero or overlapping strides could otherwise describe terabytes.
+  public static let maximumGatheredByteCount = 1 << 30
+
+  /// The whole buffer the tensor lives in, and the tensor's byte range inside it (absolute indices):
+  /// its elements when contiguous, else the whole storage its strides index.
   private let storage: Data
   private let byteRange: Range<Int>
+  /// Where the elements lie in `byteRange` when they are not contiguous; nil when they are.
+  private let layout: StridedLayout?
 
   /// Creates a tensor over `byteRange` of `storage`; the reader has checked that the range is inside
   /// `storage` and exactly `elementCount × dataType.byteCount` bytes long.
@@ -36,15 +45,41 @@ public struct StoredTensor: Sendable {
     self.elementCount = elementCount
     self.storage = storage
     self.byteRange = byteRange
+    self.layout = nil
   }
 
-  /// The number of bytes the tensor occupies in the file: `elementCount × dataType.byteCount`.
-  public var byteCount: Int { byteRange.count }
+  /// Creates a strided tensor over the storage `storageRange` of `storage`; the reader has checked
+  /// that every element `layout` addresses lies inside the range and that the gathered size is at most
+  /// ``maximumGatheredByteCount``.
+  init(
+    name: String, source: String, dataType: TensorDataType, shape: [Int], elementCount: Int,
+    storage: Data, storageRange: Range<Int>, layout: StridedLayout
+  ) {
+    precondition(
+      elementCount * dataType.byteCount <= Self.maximumGatheredByteCount, "gathered size unchecked")
+    precondition(storageRange.lowerBound >= storage.startIndex && storageRange.upperBound <= storage.endIndex)
+    self.name = name
+    self.source = source
+    self.dataType = dataType
+    self.shape = shape
+    self.elementCount = elementCount
+    self.storage = storage
+    self.byteRange = storageRange
+    self.layout = layout
+  }
 
-  /// A copy of the tensor's raw little-endian bytes, indexed from 0.
-  public var rawBytes: Data { Data(storage[byteRange]) }
+  /// Whether the elements are gathered through strides when read (a transposed or broadcast PyTorch
+  /// tensor) rather than viewed in place.
+  public var isStrided: Bool { layout != nil }
 
-  /// Calls `body` with the tensor's raw little-endian bytes (no copy; not necessarily aligned).
+  /// The number of bytes of the tensor's row-major elements: `elementCount × dataType.byteCount`.
+  public var byteCount: Int { elementCount * dataType.byteCount }
+
+  /// A copy of the tensor's raw little-endian bytes, row-major, indexed from 0.
+  public var rawBytes: Data { withUnsafeRawBytes { Data($0) } }
+
+  /// Calls `body` with the tensor's raw little-endian bytes, row-major (no copy unless ``isStrided``;
+  /// not necessarily aligned).
   ///
   /// - Parameter body: receives a buffer of exactly ``byteCount`` bytes, valid only during the call.
   /// - Returns: what `body` returns.
@@ -52,7 +87,12 @@ public struct StoredTensor: Sendable {
   {
     try storage.withUnsafeBytes { whole in
       let offset = byteRange.lowerBound - storage.startIndex
-      return try body(UnsafeRawBufferPointer(rebasing: whole[offset..<offset + byteRange.count]))
+      let bytes = UnsafeRawBufferPointer(rebasing: whole[offset..<offset + byteRange.count])
+      guard let layout else { return try body(bytes) }
+      let gathered = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 16)
+      defer { gathered.deallocate() }
+      layout.gather(from: bytes, into: gathered, elementSize: dataType.byteCount, shape: shape)
+      return try body(UnsafeRawBufferPointer(gathered))
     }
   }
 
@@ -74,6 +114,18 @@ public struct StoredTensor: Sendable {
     precondition(
       destination.count == elementCount, "destination holds \(destination.count) floats, not \(elementCount)")
     guard elementCount > 0 else { return }
+    #if _endian(little)
+      if dataType == .float32, let layout {
+        // Gather straight into the destination: no intermediate copy.
+        storage.withUnsafeBytes { whole in
+          let offset = byteRange.lowerBound - storage.startIndex
+          layout.gather(
+            from: UnsafeRawBufferPointer(rebasing: whole[offset..<offset + byteRange.count]),
+            into: UnsafeMutableRawBufferPointer(destination), elementSize: 4, shape: shape)
+        }
+        return
+      }
+    #endif
     withUnsafeRawBytes { source in
       switch dataType {
       case .float32:

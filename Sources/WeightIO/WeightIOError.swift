@@ -3,6 +3,8 @@
 public enum WeightIOError: Error, Equatable, CustomStringConvertible {
   /// The file could not be read at all (missing, unreadable).
   case unreadableFile(source: String, reason: String)
+  /// The file is recognizably something else (an image, compressed data…): `reason` says what.
+  case notAWeightFile(source: String, reason: String)
   /// The file is shorter than the 8-byte header-length field.
   case fileTooShort(source: String, byteCount: Int)
   /// The header-length field asks for more than the reader allows (`limit` bytes).
@@ -43,6 +45,8 @@ public enum WeightIOError: Error, Equatable, CustomStringConvertible {
     switch self {
     case .unreadableFile(let source, let reason):
       return "\(source): cannot read the file: \(reason)"
+    case .notAWeightFile(let source, let reason):
+      return "\(source): not a weight file: \(reason); expected safetensors or a PyTorch .pth/.pt checkpoint"
     case .fileTooShort(let source, let byteCount):
       return "\(source): truncated: the file has \(grouped(byteCount)) bytes, fewer than the 8-byte "
         + "header length that starts a safetensors file"

@@ -7,6 +7,7 @@ extension EfficientNet {
   /// shapes fit the file is chosen (the PyTorch-convention twin first; see
   /// ``CheckpointVariantMatching``).
   ///
+  /// Every weight is checked with ``WeightValueValidation`` (finite; running variances ≥ 0).
   /// - Returns: the model and, when several variants fit, a note saying which was chosen.
   public static func load(contentsOf url: URL) throws -> (model: EfficientNet, note: String?) {
     switch try WeightFileFormat.of(contentsOf: url) {
@@ -18,6 +19,7 @@ extension EfficientNet {
       return (model, note(chosen: chosen, candidates: candidates, source: checkpoint.source))
     case .safeTensors:
       let file = try SafeTensorsFile(contentsOf: url)
+      try WeightValueValidation.check(file.tensors, source: file.source)
       // Written by this package: the header describes the network (also a model that is not a named
       // variant, e.g. custom coefficients or blocks), or at least names it.
       if let configuration = Configuration(architectureMetadata: file.metadata),

@@ -10,8 +10,11 @@ extension CheckpointNaming {
   /// - Parameters:
   ///   - checkpoint: a state dict in timm's, torchvision's or lukemelas's names.
   ///   - architecture: the model the tensors are for.
+  /// Each tensor's shape is compared with the architecture's before its values are read (a strided
+  /// tensor is gathered only then), and its values are checked with ``WeightValueValidation``.
   /// - Throws: ``CheckpointMappingError`` for an unknown scheme, or for an unexpected, missing or
-  ///   misshapen tensor (named in the checkpoint's scheme and in timm's).
+  ///   misshapen tensor (named in the checkpoint's scheme and in timm's); ``WeightValueError`` for a
+  ///   non-finite value or a negative running variance.
   public static func timmTensors(from checkpoint: PyTorchCheckpoint, architecture: Architecture) throws
     -> [String: Tensor]
   {
@@ -31,7 +34,12 @@ extension CheckpointNaming {
           found: stored.shape)
       }
       var tensor = Tensor(zeros: stored.shape)
-      tensor.withUnsafeMutableBufferPointer { stored.copyFloats(into: $0) }
+      try tensor.withUnsafeMutableBufferPointer { buffer in
+        stored.copyFloats(into: buffer)
+        try WeightValueValidation.check(
+          UnsafeBufferPointer(buffer), tensor: stored.name, isVariance: spec.role == .runningVariance,
+          source: checkpoint.source)
+      }
       tensors[spec.name] = tensor
     }
     for (name, spec) in table where tensors[spec.name] == nil {
@@ -92,10 +100,14 @@ extension EfficientNet {
   ///   configuration: try ModelRegistry.configuration(named: "lite0"),
   ///   contentsOf: URL(fileURLWithPath: "efficientnet-lite0-57934424.pth"))
   /// ```
-  /// - Throws: the reader's error (``WeightIOError`` or ``CheckpointError``), or the mapping's.
+  /// - Throws: the reader's error (``WeightIOError`` or ``CheckpointError``), the mapping's, or
+  ///   ``WeightValueError`` for a non-finite weight or a negative running variance.
   public static func load(configuration: Configuration, contentsOf url: URL) throws -> EfficientNet {
     switch try WeightFileFormat.of(contentsOf: url) {
-    case .safeTensors: return try EfficientNet(configuration: configuration, contentsOf: url)
+    case .safeTensors:
+      let file = try SafeTensorsFile(contentsOf: url)
+      try WeightValueValidation.check(file.tensors, source: file.source)
+      return try EfficientNet(architecture: try configuration.adapted(to: file).resolve(), file: file)
     case .pyTorch: return try EfficientNet(configuration: configuration, pyTorchCheckpoint: url)
     }
   }

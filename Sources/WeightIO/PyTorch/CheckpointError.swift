@@ -19,6 +19,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
   case noStateDictionary(source: String, reason: String)
   /// The file holds no tensor with this name.
   case missingTensor(source: String, tensor: String)
+  /// The file is recognizably a checkpoint of `format` but ends before it is complete.
+  case truncated(source: String, format: PyTorchCheckpoint.Format, reason: String)
 
   /// A one-line message naming the file and what is wrong.
   public var description: String {
@@ -42,6 +44,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
       return "\(source): no state dict: \(reason)"
     case .missingTensor(let source, let tensor):
       return "\(source) has no tensor named '\(tensor)'"
+    case .truncated(let source, let format, let reason):
+      return "\(source): a truncated PyTorch \(format.rawValue) checkpoint: \(reason)"
     }
   }
 }

@@ -138,13 +138,15 @@ public struct PyTorchCheckpoint: Sendable {
 
   /// The format of a PyTorch checkpoint judged by its first bytes, or nil when it is neither.
   ///
+  /// A zip archive starts with `PK`; the legacy format with a pickle's `PROTO` opcode (0x80, then
+  /// protocol 2 to 5), which is enough to recognize it even when the file is truncated right after.
+  ///
   /// - Parameter data: at least the file's first 16 bytes.
   public static func format(of data: Data) -> Format? {
     let head = [UInt8](data.prefix(16))
-    if head.count >= 4 && head[0] == 0x50 && head[1] == 0x4B && (head[2], head[3]) == (3, 4) { return .zip }
-    if head.count >= 4 && head[0] == 0x50 && head[1] == 0x4B && (head[2], head[3]) == (5, 6) { return .zip }
-    // PROTO 2, LONG1 of 10 bytes: the legacy magic number 0x1950a86a20f9469cfc6c.
-    if head.count >= 14 && Array(head[0..<14]) == [0x80, 0x02, 0x8A, 0x0A] + legacyMagic { return .legacy }
+    if head.count >= 2 && head[0] == 0x50 && head[1] == 0x4B { return .zip }
+    if head.count >= 2 && head[0] == 0x80 && (2...5).contains(head[1]) { return .legacy }
+    if head == [0x80] { return .legacy }
     return nil
   }
 
@@ -157,14 +159,8 @@ public struct PyTorchCheckpoint: Sendable {
     if head.count >= 9 && head[8] == UInt8(ascii: "{") {
       return "it looks like a safetensors file (read it with SafeTensorsFile)"
     }
-    let legacyStart: [UInt8] = [0x80, 0x02, 0x8A, 0x0A] + legacyMagic
-    if head.count < legacyStart.count && Array(legacyStart.prefix(head.count)) == head {
-      return "truncated: the file ends inside the legacy magic number"
-    }
-    if head.count >= 2 && head[0] == 0x80 && head[1] == 0x02 {
-      return "a pickle, but without torch.save's legacy magic number"
-    }
-    let hex = head.prefix(4).map { String($0, radix: 16, uppercase: true) }.joined(separator: " ")
-    return "it starts with bytes \(hex), neither a zip archive (torch >= 1.6) nor the legacy pickle magic"
+    if head[0] == 0x80 { return "a pickle of protocol \(head[1]), which torch.save never writes" }
+    return FileSignature.describeStart(of: head)
+      + ", neither a zip archive (torch >= 1.6) nor a legacy pickle (80 02..05)"
   }
 }

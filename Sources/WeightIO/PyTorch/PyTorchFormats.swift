@@ -70,18 +70,30 @@ func loadZipCheckpoint(_ data: Data, source: String) throws -> LoadedPickle {
 /// information; the main pickle; a pickle listing the storage keys; then, for each key in that order,
 /// an 8-byte little-endian element count and the elements (always little-endian).
 func loadLegacyCheckpoint(_ data: Data, source: String) throws -> LoadedPickle {
+  /// Runs the pickle at `start`; one cut off by the end of the file makes the checkpoint truncated.
+  func run(_ machine: PickleMachine, from start: Int, part: String) throws -> (value: PickleValue, end: Int) {
+    do {
+      return try machine.run(data, range: start..<data.count)
+    } catch CheckpointError.malformedPickle(_, _, let reason) where reason == PickleFailure.truncated.reason {
+      throw CheckpointError.truncated(
+        source: source, format: .legacy,
+        reason:
+          "\(part) (a pickle from byte \(grouped(start)) of the \(grouped(data.count))-byte file): \(reason)")
+    }
+  }
   let header = PickleMachine(source: source)
-  let (magic, afterMagic) = try header.run(data, range: 0..<data.count)
+  let (magic, afterMagic) = try run(header, from: 0, part: "the magic number")
   guard case .largeInteger(let magicBytes) = magic, magicBytes == PyTorchCheckpoint.legacyMagic else {
     throw CheckpointError.unrecognizedFormat(
       source: source, reason: "the first pickle is not the legacy magic number")
   }
-  let (version, afterVersion) = try header.run(data, range: afterMagic..<data.count)
+  let (version, afterVersion) = try run(header, from: afterMagic, part: "the protocol version")
   guard case .integer(1001) = version else {
     throw CheckpointError.unrecognizedFormat(
       source: source, reason: "legacy protocol version \(version.kindName) is not 1001")
   }
-  let (systemInformation, afterInformation) = try header.run(data, range: afterVersion..<data.count)
+  let (systemInformation, afterInformation) = try run(
+    header, from: afterVersion, part: "the system information")
   guard case .container(let index) = systemInformation, header.containers[index].kind == .dictionary else {
     throw CheckpointError.malformedPickle(
       source: source, offset: afterVersion,
@@ -89,9 +101,9 @@ func loadLegacyCheckpoint(_ data: Data, source: String) throws -> LoadedPickle {
   }
 
   let machine = PickleMachine(source: source)
-  let (top, afterMain) = try machine.run(data, range: afterInformation..<data.count)
+  let (top, afterMain) = try run(machine, from: afterInformation, part: "the state dict")
   let keyMachine = PickleMachine(source: source)
-  let (keyList, dataStart) = try keyMachine.run(data, range: afterMain..<data.count)
+  let (keyList, dataStart) = try run(keyMachine, from: afterMain, part: "the storage key list")
   let keys: [String]
   do {
     keys = try keyMachine.container(keyList, kinds: [.list], for: "the storage key list").items.map {
@@ -115,17 +127,24 @@ func loadLegacyCheckpoint(_ data: Data, source: String) throws -> LoadedPickle {
     guard let root = roots[key] else { throw broken("listed in the storage keys but used by no tensor") }
     guard blocks[key] == nil else { throw broken("listed twice in the storage keys") }
     guard let count = reader.uint64(at: position) else {
-      throw broken("truncated: the file ends before its element count at byte \(grouped(position))")
+      throw CheckpointError.truncated(
+        source: source, format: .legacy,
+        reason: "the \(grouped(data.count))-byte file ends before the element count of storage '\(key)' "
+          + "at byte \(grouped(position))")
     }
     guard count == UInt64(root.elementCount) else {
       throw broken(
         "the file holds \(grouped(count)) elements but the pickle says \(grouped(root.elementCount))")
     }
     let (byteCount, overflow) = root.elementCount.multipliedReportingOverflow(by: root.dataType.byteCount)
-    guard !overflow, let start = reader.offset(UInt64(position + 8), length: UInt64(byteCount)) else {
-      throw broken(
-        "truncated: its \(grouped(root.elementCount)) \(root.dataType.rawValue) elements at byte "
-          + "\(grouped(position + 8)) run past the end of the \(grouped(data.count))-byte file")
+    guard !overflow else {
+      throw broken("\(grouped(root.elementCount)) \(root.dataType.rawValue) elements are too many to address")
+    }
+    guard let start = reader.offset(UInt64(position + 8), length: UInt64(byteCount)) else {
+      throw CheckpointError.truncated(
+        source: source, format: .legacy,
+        reason: "the \(grouped(root.elementCount)) \(root.dataType.rawValue) elements of storage '\(key)' at "
+          + "byte \(grouped(position + 8)) run past the end of the \(grouped(data.count))-byte file")
     }
     blocks[key] = StorageBytes(
       data: data, byteRange: start..<start + byteCount, dataType: root.dataType,

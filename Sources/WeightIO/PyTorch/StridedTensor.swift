@@ -43,11 +43,68 @@ struct StorageBytes {
   }
 }
 
+/// Where a strided tensor's elements lie in its storage: the first element's index and each axis's
+/// step, in elements. The reader checks every index it can produce before making one.
+struct StridedLayout: Sendable {
+  /// The index of the first element in the storage.
+  let storageOffset: Int
+  /// The step between neighbours along each axis, in elements.
+  let strides: [Int]
+
+  /// Copies the strided elements of a tensor of `shape` row-major from `source` (the whole storage)
+  /// into `destination` (exactly the tensor's bytes).
+  func gather(
+    from source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, elementSize: Int,
+    shape: [Int]
+  ) {
+    // The innermost axis is copied in a loop; the outer ones are walked like an odometer.
+    let innerCount = shape.last ?? 1
+    let innerStride = (strides.last ?? 1) * elementSize
+    let outerAxes = max(0, shape.count - 1)
+    var index = [Int](repeating: 0, count: outerAxes)
+    var rowStart = storageOffset * elementSize
+    var written = 0
+    let total = destination.count
+    while written < total {
+      var from = rowStart
+      switch elementSize {
+      case 4:
+        for _ in 0..<innerCount {
+          destination.storeBytes(
+            of: source.loadUnaligned(fromByteOffset: from, as: UInt32.self), toByteOffset: written,
+            as: UInt32.self)
+          from += innerStride
+          written += 4
+        }
+      default:
+        for _ in 0..<innerCount {
+          for byte in 0..<elementSize { destination[written + byte] = source[from + byte] }
+          from += innerStride
+          written += elementSize
+        }
+      }
+      // Advance the outer index, carrying into earlier axes.
+      var axis = outerAxes - 1
+      while axis >= 0 {
+        index[axis] += 1
+        rowStart += strides[axis] * elementSize
+        if index[axis] < shape[axis] { break }
+        rowStart -= strides[axis] * elementSize * shape[axis]
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+  }
+}
+
 /// Makes the tensor `name` from a strided view of `storage`: a view of the file's bytes when the
-/// elements are contiguous and row-major, otherwise a row-major copy gathered through the strides.
+/// elements are contiguous and row-major, otherwise a strided tensor gathered only when read.
 ///
-/// - Throws: ``CheckpointError/invalidTensor(source:tensor:reason:)`` when the element count overflows
-///   or the view reaches past the storage.
+/// Every bound is checked here, before anything is allocated: the element count and byte size must
+/// not overflow, every element the strides address must lie inside the storage, and a strided tensor
+/// may expand to at most ``StoredTensor/maximumGatheredByteCount`` bytes.
+///
+/// - Throws: ``CheckpointError/invalidTensor(source:tensor:reason:)`` when one of them fails.
 func makeStoredTensor(
   name: String, source: String, reference: TensorReference, storage: StorageBytes
 ) throws -> StoredTensor {
@@ -63,9 +120,8 @@ func makeStoredTensor(
     guard !overflow else { throw invalid("size \(shape) has too many elements to address") }
     elementCount = product
   }
-  guard !elementCount.multipliedReportingOverflow(by: size).overflow else {
-    throw invalid("size \(shape) has too many elements to address")
-  }
+  let (byteCount, byteOverflow) = elementCount.multipliedReportingOverflow(by: size)
+  guard !byteOverflow else { throw invalid("size \(shape) has too many elements to address") }
   guard elementCount > 0 else {
     let start = storage.byteRange.lowerBound
     return StoredTensor(
@@ -97,64 +153,18 @@ func makeStoredTensor(
     let start = storage.byteRange.lowerBound + reference.storageOffset * size
     return StoredTensor(
       name: name, source: source, dataType: storage.dataType, shape: shape, elementCount: elementCount,
-      storage: storage.data, byteRange: start..<start + elementCount * size)
+      storage: storage.data, byteRange: start..<start + byteCount)
   }
 
-  var gathered = Data(count: elementCount * size)
-  gathered.withUnsafeMutableBytes { destination in
-    storage.data.withUnsafeBytes { whole in
-      let base = storage.byteRange.lowerBound - storage.data.startIndex
-      let source = UnsafeRawBufferPointer(rebasing: whole[base..<base + storage.elementCount * size])
-      gather(from: source, into: destination, elementSize: size, reference: reference)
-    }
+  // Zero or overlapping strides let a few stored elements describe an enormous tensor.
+  guard byteCount <= StoredTensor.maximumGatheredByteCount else {
+    throw invalid(
+      "size \(shape) with stride \(strides) would expand \(grouped(storage.byteRange.count)) stored bytes "
+        + "to \(grouped(byteCount)) bytes; a strided tensor may take at most "
+        + "\(grouped(StoredTensor.maximumGatheredByteCount))")
   }
   return StoredTensor(
     name: name, source: source, dataType: storage.dataType, shape: shape, elementCount: elementCount,
-    storage: gathered, byteRange: gathered.startIndex..<gathered.endIndex)
-}
-
-/// Copies the strided elements row-major into `destination` (bounds were checked by the caller).
-private func gather(
-  from source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, elementSize: Int,
-  reference: TensorReference
-) {
-  let shape = reference.shape
-  let strides = reference.strides
-  // The innermost axis is copied in a loop; the outer ones are walked like an odometer.
-  let innerCount = shape.last ?? 1
-  let innerStride = (strides.last ?? 1) * elementSize
-  let outerAxes = max(0, shape.count - 1)
-  var index = [Int](repeating: 0, count: outerAxes)
-  var rowStart = reference.storageOffset * elementSize
-  var written = 0
-  let total = destination.count
-  while written < total {
-    var from = rowStart
-    switch elementSize {
-    case 4:
-      for _ in 0..<innerCount {
-        destination.storeBytes(
-          of: source.loadUnaligned(fromByteOffset: from, as: UInt32.self), toByteOffset: written,
-          as: UInt32.self)
-        from += innerStride
-        written += 4
-      }
-    default:
-      for _ in 0..<innerCount {
-        for byte in 0..<elementSize { destination[written + byte] = source[from + byte] }
-        from += innerStride
-        written += elementSize
-      }
-    }
-    // Advance the outer index, carrying into earlier axes.
-    var axis = outerAxes - 1
-    while axis >= 0 {
-      index[axis] += 1
-      rowStart += strides[axis] * elementSize
-      if index[axis] < shape[axis] { break }
-      rowStart -= strides[axis] * elementSize * shape[axis]
-      index[axis] = 0
-      axis -= 1
-    }
-  }
+    storage: storage.data, storageRange: storage.byteRange,
+    layout: StridedLayout(storageOffset: reference.storageOffset, strides: strides))
 }
