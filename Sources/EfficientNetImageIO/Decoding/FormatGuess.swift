@@ -9,16 +9,21 @@ enum FormatGuess {
   /// recognise but do not decode, else `.unrecognizedFormat` with the first bytes (files under 8 bytes
   /// get `.unsupportedFormat` without a name).
   ///
-  /// A file shorter than DICOM's 132-byte prefix is never named TIFF: DICOM preambles often start with a
-  /// TIFF header, so a DICOM file cut inside its preamble would look like one.
+  /// A file named as DICOM (`.dcm`, `.dicom`, `.dic`) but shorter than DICOM's 132-byte prefix is
+  /// `.unrecognizedFormat` (too short to be DICOM), whatever it starts with: DICOM preambles often hold
+  /// a TIFF header, so a DICOM file cut inside its preamble would otherwise be called TIFF.
   static func unsupportedFormatError(_ data: Data, source: String) -> ImageDecodingError {
-    let name = otherFormatName(of: data)
-    let isShort = data.count < dicomPrefixByteCount
-    if let name, !(isShort && name == "TIFF") {
+    let leadingBytes = [UInt8](data.prefix(8))
+    let namedDICOM = MedicalImageReader.dicomExtensions.contains(
+      (source as NSString).pathExtension.lowercased())
+    if namedDICOM && data.count < dicomPrefixByteCount {
+      return .unrecognizedFormat(source: source, byteCount: data.count, leadingBytes: leadingBytes)
+    }
+    if let name = otherFormatName(of: data) {
       return .unsupportedFormat(source: source, detectedFormat: name)
     }
     guard data.count >= 8 else { return .unsupportedFormat(source: source, detectedFormat: nil) }
-    return .unrecognizedFormat(source: source, byteCount: data.count, leadingBytes: [UInt8](data.prefix(8)))
+    return .unrecognizedFormat(source: source, byteCount: data.count, leadingBytes: leadingBytes)
   }
 
   /// A name for common formats we do not decode, to make the error message useful.

@@ -104,7 +104,9 @@ public enum ImageDecoder {
       )
       return pixelFormat == .rgb8 ? image.convertedToRGB8() : image
     }
-    guard let format = format(of: data) else { throw FormatGuess.unsupportedFormatError(data, source: source) }
+    guard let format = format(of: data) else {
+      throw FormatGuess.unsupportedFormatError(data, source: source)
+    }
     return try data.withUnsafeBytes { raw in
       let bytes = raw.bindMemory(to: UInt8.self)
       var image = try NativeCodecs.decode(

@@ -20,8 +20,9 @@ public enum ImageDecodingError: Error, CustomStringConvertible, Equatable {
   /// The bytes are neither JPEG nor PNG. `detectedFormat` names what they look like, when recognisable
   /// ("BMP", "GIF", ...).
   case unsupportedFormat(source: String, detectedFormat: String?)
-  /// The bytes match no image format we know: `leadingBytes` are the first 8 of its `byteCount` bytes
-  /// (a file under 132 bytes is too short to be DICOM, and the message says so).
+  /// The bytes match no image format we know (or the file is named as DICOM but is too short for it):
+  /// `leadingBytes` are the first 8 of its `byteCount` bytes (a file under 132 bytes is too short to be
+  /// DICOM, and the message says so).
   case unrecognizedFormat(source: String, byteCount: Int, leadingBytes: [UInt8])
   /// The file ends before the image does.
   case truncated(source: String, format: ImageFileFormat, detail: String)
@@ -66,10 +67,10 @@ public enum ImageDecodingError: Error, CustomStringConvertible, Equatable {
       let first = "first bytes \(FormatGuess.hex(leadingBytes))"
       if byteCount < FormatGuess.dicomPrefixByteCount {
         return
-          "\(source): unrecognized image format (\(byteCount) bytes, \(first)): not JPEG or PNG, and too "
+          "\(source): unsupported image format, not JPEG or PNG (\(byteCount) bytes, \(first)), and too "
           + "short to be DICOM (a 128-byte preamble, then \"DICM\")"
       }
-      return "\(source): unrecognized image format (\(first)), expected JPEG, PNG or DICOM"
+      return "\(source): unsupported image format, not JPEG, PNG or DICOM (\(first))"
     case .tooManyBytes(
       let source, let width, let height, let channels, let bytesPerSample, let maximumByteCount):
       let (total, overflow) = DecodeLimits.byteCount(

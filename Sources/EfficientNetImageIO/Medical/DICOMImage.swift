@@ -126,7 +126,8 @@ public struct DICOMImage: Sendable, Equatable {
         width: columns, height: rows, channels: samplesPerPixel, bytesPerSample: bytesPerValue)
     else {
       throw MedicalImageError.tooManyBytes(
-        source: source, width: columns, height: rows, channels: samplesPerPixel, bytesPerSample: bytesPerValue,
+        source: source, width: columns, height: rows, channels: samplesPerPixel,
+        bytesPerSample: bytesPerValue,
         maximumByteCount: maximumDecodedByteCount)
     }
     storedValues = []

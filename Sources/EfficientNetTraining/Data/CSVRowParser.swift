@@ -114,7 +114,8 @@ struct CSVRowParser {
     let column = row.count + 1
     let isLabel = endsRow ? (valuesPerRow == nil || valuesPerRow == column) : valuesPerRow == column
     if let fieldProblem {
-      throw malformed(column: column, "\(describeField(isLabel: isLabel)) \(fieldProblem) \(expected(isLabel))")
+      throw malformed(
+        column: column, "\(describeField(isLabel: isLabel)) \(fieldProblem) \(expected(isLabel))")
     }
     guard digits > 0 else { throw malformed(column: column, "the field is empty \(expected(isLabel))") }
     if let valuesPerRow, column > valuesPerRow {

@@ -18,7 +18,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
   case malformedRow(path: String, line: Int, detail: String)
   /// The compressed data is corrupt or cut short; `line` is the last line read completely.
   case corruptCompressedData(path: String, line: Int, detail: String)
-  /// A file that starts with the gzip magic bytes ends inside its 10-byte header.
+  /// A file that starts with the gzip magic bytes ends before any of its data (inside or just after
+  /// the gzip header).
   case truncatedGzipHeader(path: String, byteCount: Int)
   /// Image files of an image-folder dataset that cannot be images (empty, or their first bytes are no
   /// image format we decode): `count` of the `total`, the first of them `example`, refused because
@@ -55,8 +56,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
       return "\(path): corrupt or truncated compressed data after line \(line) (zlib: \(detail))"
     case .truncatedGzipHeader(let path, let byteCount):
       return
-        "\(path): truncated gzip stream (the file ended after \(byteCount) bytes, inside the 10-byte gzip "
-        + "header)"
+        "\(path): truncated gzip stream (the file ended after \(byteCount) bytes, before any decompressed "
+        + "data)"
     case .undecodableFiles(let root, let count, let total, let example, let reason):
       let files = count == 1 ? "1 of the \(total) image files is" : "\(count) of the \(total) image files are"
       return

@@ -50,6 +50,9 @@ final class GzipFileReader {
     let count = gzr_read(reader, base, buffer.count)
     if count < 0 {
       if gzr_is_truncated(reader) != 0 {
+        if decompressedByteCount == 0 {
+          throw DatasetError.truncatedGzipHeader(path: path, byteCount: fileByteCount)
+        }
         throw DatasetError.corruptCompressedData(
           path: path, line: line,
           detail:
