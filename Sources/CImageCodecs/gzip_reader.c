@@ -10,6 +10,8 @@
 
 struct gzr_reader {
   gzFile file;
+  /// The last failure was the file ending inside a compressed stream.
+  int truncated;
   char message[256];
 };
 
@@ -33,6 +35,7 @@ gzr_reader *gzr_open(const char *path, char *message, size_t message_capacity) {
 
 int64_t gzr_read(gzr_reader *reader, void *buffer, size_t capacity) {
   reader->message[0] = '\0';
+  reader->truncated = 0;
   // gzread takes an unsigned count; stay far below its limit.
   unsigned request = capacity > (1u << 30) ? (1u << 30) : (unsigned)capacity;
   errno = 0;
@@ -48,6 +51,7 @@ int64_t gzr_read(gzr_reader *reader, void *buffer, size_t capacity) {
       reason = code == Z_BUF_ERROR ? "unexpected end of file" : "read error";
     }
     snprintf(reader->message, sizeof(reader->message), "%s", reason);
+    reader->truncated = code == Z_BUF_ERROR;
     return -1;
   }
   return 0;
@@ -56,6 +60,8 @@ int64_t gzr_read(gzr_reader *reader, void *buffer, size_t capacity) {
 int gzr_is_compressed(const gzr_reader *reader) { return gzdirect(reader->file) ? 0 : 1; }
 
 const char *gzr_message(const gzr_reader *reader) { return reader->message; }
+
+int gzr_is_truncated(const gzr_reader *reader) { return reader->truncated; }
 
 void gzr_close(gzr_reader *reader) {
   if (reader == NULL) return;

@@ -1,6 +1,7 @@
 // JPEG decoding through libjpeg(-turbo), with errors and data-losing warnings turned into status codes.
 #include "image_codecs.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,9 @@ static void on_error_exit(j_common_ptr common) {
   int code = common->err->msg_code;
   ic_status status = IC_STATUS_CORRUPT;
   if (code == JERR_OUT_OF_MEMORY) {
+    status = IC_STATUS_OUT_OF_MEMORY;
+  } else if (code == JERR_NO_BACKING_STORE) {
+    // The whole-image buffers of a multi-scan file need more than ic_jpeg_set_memory_limit allows.
     status = IC_STATUS_OUT_OF_MEMORY;
   } else if (code == JERR_INPUT_EMPTY || code == JERR_INPUT_EOF) {
     status = IC_STATUS_TRUNCATED;
@@ -122,6 +126,10 @@ void ic_jpeg_destroy(ic_jpeg_decoder *decoder) {
 }
 
 const char *ic_jpeg_message(const ic_jpeg_decoder *decoder) { return decoder->message; }
+
+void ic_jpeg_set_memory_limit(ic_jpeg_decoder *decoder, size_t bytes) {
+  decoder->info.mem->max_memory_to_use = (long)(bytes > (size_t)LONG_MAX ? (size_t)LONG_MAX : bytes);
+}
 
 // MARK: - Decoding
 

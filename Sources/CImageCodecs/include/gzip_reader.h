@@ -34,6 +34,10 @@ int64_t gzr_read(gzr_reader *reader, void *buffer, size_t capacity);
 /// Whether the file is gzip-compressed (1) or read as plain bytes (0). Valid after the first read.
 int gzr_is_compressed(const gzr_reader *reader);
 
+/// Whether the last failure of `gzr_read` was the file ending inside a compressed stream (1), rather
+/// than corrupt data or a read error (0).
+int gzr_is_truncated(const gzr_reader *reader);
+
 /// The message of the last failure (empty when none). Valid until the next call or `gzr_close`.
 const char *gzr_message(const gzr_reader *reader);
 

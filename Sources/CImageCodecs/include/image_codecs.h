@@ -57,6 +57,11 @@ ic_jpeg_decoder *ic_jpeg_create(void);
 /// Frees the decoder and everything it allocated. Accepts NULL.
 void ic_jpeg_destroy(ic_jpeg_decoder *decoder);
 
+/// Caps the memory libjpeg may take for its whole-image buffers (the coefficients of progressive and
+/// multi-scan files) at `bytes`; past it, decoding fails with IC_STATUS_OUT_OF_MEMORY instead of
+/// allocating. Call before `ic_jpeg_decode`.
+void ic_jpeg_set_memory_limit(ic_jpeg_decoder *decoder, size_t bytes);
+
 /// Reads the JPEG headers from `data[0..<size]` and fills `info`.
 ///
 /// Output is 8-bit gray (1 channel) for grayscale files, unless `gray_as_rgb` is nonzero (then libjpeg

@@ -27,6 +27,11 @@ public enum ImageDecoder {
   /// allocated.
   public static let defaultMaximumPixelCount = 1 << 28
 
+  /// The default cap on the decoded size, width × height × channels × bytes per sample: 512 MiB,
+  /// checked from the header before any pixel memory is allocated (a small 16-bit PNG can declare
+  /// gigabytes of samples within the pixel limit).
+  public static let defaultMaximumDecodedByteCount = 512 << 20
+
   /// The largest image file read from disk, 1 GiB: a longer file is refused before it is read.
   public static let maximumFileByteCount = 1 << 30
 
@@ -45,12 +50,15 @@ public enum ImageDecoder {
   ///   - applyOrientation: Whether to apply the EXIF orientation tag. Pillow's `Image.open` does not, so
   ///     pass false for pixel parity with Pillow-based pipelines on tagged files.
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose samples would take more bytes than this are refused
+  ///     before decoding.
   /// - Returns: The decoded image, `[H, W, C]`, upright when `applyOrientation` is true.
   /// - Throws: `ImageDecodingError` naming the file's path: unreadable, empty, not JPEG/PNG, truncated,
   ///   corrupt, unsupported feature or too large.
   public static func decode(
     contentsOf url: URL, pixelFormat: DecodedPixelFormat = .native, applyOrientation: Bool = true,
-    maximumPixelCount: Int = defaultMaximumPixelCount
+    maximumPixelCount: Int = defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = defaultMaximumDecodedByteCount
   ) throws -> DecodedImage {
     let source = url.isFileURL ? url.path : url.absoluteString
     guard url.isFileURL else {
@@ -64,7 +72,7 @@ public enum ImageDecoder {
     }
     return try decode(
       data: data, source: source, pixelFormat: pixelFormat, applyOrientation: applyOrientation,
-      maximumPixelCount: maximumPixelCount)
+      maximumPixelCount: maximumPixelCount, maximumDecodedByteCount: maximumDecodedByteCount)
   }
 
   /// Decodes an image held in memory.
@@ -74,31 +82,36 @@ public enum ImageDecoder {
   ///   - pixelFormat: The file's own layout (default) or 8-bit RGB.
   ///   - applyOrientation: Whether to apply the EXIF orientation tag (see `decode(contentsOf:)`).
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose samples would take more bytes than this are refused
+  ///     before decoding.
   ///   A DICOM file (Part 10, or a bare data set) is decoded too: rescaled and windowed to 8 bits with
   ///   the file's window (see ``MedicalImageReader``).
   /// - Returns: The decoded image, `[H, W, C]`.
   /// - Throws: `ImageDecodingError` (or `MedicalImageError` for DICOM) naming `source`.
   public static func decode(
     data: Data, source: String, pixelFormat: DecodedPixelFormat = .native, applyOrientation: Bool = true,
-    maximumPixelCount: Int = defaultMaximumPixelCount
+    maximumPixelCount: Int = defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = defaultMaximumDecodedByteCount
   ) throws -> DecodedImage {
     guard !data.isEmpty else { throw ImageDecodingError.emptyFile(source: source) }
     if format(of: data) == nil && MedicalImageReader.isDICOM(data) {
       // DICOM: rescaled, windowed with the file's window (else min–max), 8-bit.
       let windowed = try MedicalImageReader.sourceImage(
-        data: data, source: source, maximumPixelCount: maximumPixelCount)
+        data: data, source: source, maximumPixelCount: maximumPixelCount,
+        maximumDecodedByteCount: maximumDecodedByteCount)
       let image = DecodedImage(
         width: windowed.width, height: windowed.height, channels: windowed.channels, samples8: windowed.pixels
       )
       return pixelFormat == .rgb8 ? image.convertedToRGB8() : image
     }
     guard let format = format(of: data) else {
-      throw ImageDecodingError.unsupportedFormat(source: source, detectedFormat: otherFormatName(of: data))
+      throw FormatGuess.unsupportedFormatError(data, source: source)
     }
     return try data.withUnsafeBytes { raw in
       let bytes = raw.bindMemory(to: UInt8.self)
       var image = try NativeCodecs.decode(
-        bytes, format: format, source: source, maximumPixelCount: maximumPixelCount,
+        bytes, format: format, source: source,
+        limits: DecodeLimits(pixelCount: maximumPixelCount, byteCount: maximumDecodedByteCount),
         grayAsRGB: pixelFormat == .rgb8)
       if pixelFormat == .rgb8 { image = image.convertedToRGB8() }
       guard applyOrientation,
@@ -124,29 +137,5 @@ public enum ImageDecoder {
     return data.withUnsafeBytes { raw in
       ExifOrientationReader.orientation(in: raw, format: format) ?? .identity
     }
-  }
-
-  /// A name for common formats we do not decode, to make the error message useful.
-  private static func otherFormatName(of data: Data) -> String? {
-    let bytes = [UInt8](data.prefix(132))
-    func matches(_ prefix: String, at offset: Int = 0) -> Bool {
-      let expected = Array(prefix.utf8)
-      return bytes.count >= offset + expected.count
-        && Array(bytes[offset..<offset + expected.count]) == expected
-    }
-    if matches("GIF87a") || matches("GIF89a") { return "GIF" }
-    if matches("BM") { return "BMP" }
-    if matches("RIFF") && matches("WEBP", at: 8) { return "WebP" }
-    if matches("II*\u{0}") || matches("MM\u{0}*") { return "TIFF" }
-    if matches("ftypavif", at: 4) { return "AVIF" }
-    if matches("ftyphei", at: 4) || matches("ftypmif1", at: 4) { return "HEIF" }
-    if matches("DICM", at: 128) { return "DICOM" }
-    if bytes.starts(with: [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50])
-      || bytes.starts(with: [0xFF, 0x4F, 0xFF, 0x51])
-    {
-      return "JPEG 2000"
-    }
-    if bytes.count >= 2, bytes[0] == 0x50, (0x31...0x36).contains(bytes[1]) { return "PNM" }
-    return nil
   }
 }

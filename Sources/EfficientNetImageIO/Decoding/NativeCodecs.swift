@@ -5,9 +5,10 @@ enum NativeCodecs {
   /// Decodes a whole JPEG or PNG file held in `bytes`.
   /// - Throws: `ImageDecodingError` naming `source` when the data is truncated, corrupt, unsupported or
   ///   too large.
+  /// - Parameter limits: The pixel and decoded-byte caps, checked from the header before allocating.
   /// - Parameter grayAsRGB: Ask libjpeg to expand grayscale JPEGs to RGB while decoding (no effect on PNG).
   static func decode(
-    _ bytes: UnsafeBufferPointer<UInt8>, format: ImageFileFormat, source: String, maximumPixelCount: Int,
+    _ bytes: UnsafeBufferPointer<UInt8>, format: ImageFileFormat, source: String, limits: DecodeLimits,
     grayAsRGB: Bool
   ) throws -> DecodedImage {
     guard let base = bytes.baseAddress else { throw ImageDecodingError.emptyFile(source: source) }
@@ -17,11 +18,14 @@ enum NativeCodecs {
         throw ImageDecodingError.outOfMemory(source: source, format: format, detail: "creating a decoder")
       }
       defer { ic_jpeg_destroy(decoder) }
+      // Coefficient buffers take 2 bytes a sample (before chroma subsampling); allow them and slack.
+      let (twice, overflow) = limits.byteCount.multipliedReportingOverflow(by: 2)
+      ic_jpeg_set_memory_limit(decoder, overflow ? Int.max : twice + (16 << 20))
       let calls = CodecCalls(
         readHeader: { info in ic_jpeg_read_header(decoder, base, bytes.count, grayAsRGB ? 1 : 0, info) },
         decode: { pixels, stride in ic_jpeg_decode(decoder, pixels, stride) },
         message: { String(cString: ic_jpeg_message(decoder)) })
-      return try run(calls, format: format, source: source, maximumPixelCount: maximumPixelCount)
+      return try run(calls, format: format, source: source, limits: limits)
     case .png:
       guard let decoder = ic_png_create() else {
         throw ImageDecodingError.outOfMemory(source: source, format: format, detail: "creating a decoder")
@@ -31,7 +35,7 @@ enum NativeCodecs {
         readHeader: { info in ic_png_read_header(decoder, base, bytes.count, info) },
         decode: { pixels, stride in ic_png_decode(decoder, pixels, stride) },
         message: { String(cString: ic_png_message(decoder)) })
-      return try run(calls, format: format, source: source, maximumPixelCount: maximumPixelCount)
+      return try run(calls, format: format, source: source, limits: limits)
     }
   }
 
@@ -43,7 +47,7 @@ enum NativeCodecs {
   }
 
   private static func run(
-    _ calls: CodecCalls, format: ImageFileFormat, source: String, maximumPixelCount: Int
+    _ calls: CodecCalls, format: ImageFileFormat, source: String, limits: DecodeLimits
   ) throws -> DecodedImage {
     var info = ic_image_info()
     try check(calls.readHeader(&info), calls, format: format, source: source)
@@ -56,12 +60,17 @@ enum NativeCodecs {
         source: source, format: format,
         detail: "invalid header: \(width) × \(height) pixels, \(channels) channels, \(bitDepth) bits")
     }
-    let (pixelCount, overflow) = width.multipliedReportingOverflow(by: height)
-    guard !overflow, pixelCount <= maximumPixelCount else {
+    guard limits.allowsPixels(width: width, height: height) else {
       throw ImageDecodingError.tooLarge(
-        source: source, width: width, height: height, maximumPixelCount: maximumPixelCount)
+        source: source, width: width, height: height, maximumPixelCount: limits.pixelCount)
     }
-    let sampleCount = pixelCount * channels
+    guard limits.allowsBytes(width: width, height: height, channels: channels, bytesPerSample: bitDepth / 8)
+    else {
+      throw ImageDecodingError.tooManyBytes(
+        source: source, width: width, height: height, channels: channels, bytesPerSample: bitDepth / 8,
+        maximumByteCount: limits.byteCount)
+    }
+    let sampleCount = width * height * channels
     if bitDepth == 8 {
       let samples = try [UInt8](unsafeUninitializedCapacity: sampleCount) { buffer, initializedCount in
         guard let pixels = buffer.baseAddress else { return }

@@ -43,9 +43,14 @@ public struct DICOMImage: Sendable, Equatable {
   /// - Parameters:
   ///   - url: A file URL.
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose stored values (4 bytes each, `storedValues`) would take
+  ///     more bytes than this are refused before decoding.
   /// - Throws: `MedicalImageError` naming the file (unreadable, not DICOM, truncated, corrupt, unsupported
   ///   transfer syntax or pixel format, missing attribute, too large); never crashes on damaged files.
-  public init(contentsOf url: URL, maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount) throws {
+  public init(
+    contentsOf url: URL, maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = ImageDecoder.defaultMaximumDecodedByteCount
+  ) throws {
     let source = url.isFileURL ? url.path : url.absoluteString
     guard url.isFileURL else {
       throw MedicalImageError.unreadableFile(source: source, reason: "not a file URL")
@@ -56,7 +61,9 @@ public struct DICOMImage: Sendable, Equatable {
     } catch {
       throw MedicalImageError.unreadableFile(source: source, reason: error.reason)
     }
-    try self.init(data: data, source: source, maximumPixelCount: maximumPixelCount)
+    try self.init(
+      data: data, source: source, maximumPixelCount: maximumPixelCount,
+      maximumDecodedByteCount: maximumDecodedByteCount)
   }
 
   /// Reads a DICOM file held in memory.
@@ -64,10 +71,13 @@ public struct DICOMImage: Sendable, Equatable {
   ///   - data: The whole file.
   ///   - source: The name used in error messages, usually the path.
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose stored values (4 bytes each, `storedValues`) would take
+  ///     more bytes than this are refused before decoding.
   /// - Throws: `MedicalImageError` naming `source`.
-  public init(data: Data, source: String, maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount)
-    throws
-  {
+  public init(
+    data: Data, source: String, maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = ImageDecoder.defaultMaximumDecodedByteCount
+  ) throws {
     let parser = DICOMParser(bytes: [UInt8](data), source: source)
     let dataSet = try parser.parse()
     let attributes = DICOMAttributeReader(values: dataSet.values, source: source)
@@ -104,17 +114,28 @@ public struct DICOMImage: Sendable, Equatable {
         center: center, width: width, function: VOIWindow.Function(rawValue: name) ?? .linear)
     }
 
-    let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
-    guard !overflow, pixelCount <= maximumPixelCount else {
+    let limits = DecodeLimits(pixelCount: maximumPixelCount, byteCount: maximumDecodedByteCount)
+    guard limits.allowsPixels(width: columns, height: rows) else {
       throw MedicalImageError.tooLarge(
         source: source, width: columns, height: rows, maximumPixelCount: maximumPixelCount)
+    }
+    // Every sample is held as an Int32 whatever Bits Allocated says.
+    let bytesPerValue = MemoryLayout<Int32>.size
+    guard
+      limits.allowsBytes(
+        width: columns, height: rows, channels: samplesPerPixel, bytesPerSample: bytesPerValue)
+    else {
+      throw MedicalImageError.tooManyBytes(
+        source: source, width: columns, height: rows, channels: samplesPerPixel,
+        bytesPerSample: bytesPerValue,
+        maximumByteCount: maximumDecodedByteCount)
     }
     storedValues = []
     try checkPhotometricInterpretation()
     if transferSyntax.isEncapsulated {
       let frame = try parser.firstEncapsulatedFrame(
         from: dataSet.pixelDataOffset, numberOfFrames: numberOfFrames)
-      storedValues = try decodeJPEGFrame(frame, maximumPixelCount: maximumPixelCount)
+      storedValues = try decodeJPEGFrame(frame, limits: limits)
     } else {
       storedValues = try DICOMNativePixels(
         bytes: parser.bytes, offset: dataSet.pixelDataOffset, length: dataSet.pixelDataLength ?? 0,
@@ -189,7 +210,7 @@ public struct DICOMImage: Sendable, Equatable {
   }
 
   /// Decodes a JPEG Baseline frame through libjpeg (via `ImageDecoder`) and checks it against the header.
-  private func decodeJPEGFrame(_ frame: [UInt8], maximumPixelCount: Int) throws -> [Int32] {
+  private func decodeJPEGFrame(_ frame: [UInt8], limits: DecodeLimits) throws -> [Int32] {
     if samplesPerPixel == 3, let converts = JPEGColorTransform.convertsYCbCr(frame) {
       let wantsConversion = photometricInterpretation != "RGB"
       guard converts == wantsConversion else {
@@ -204,7 +225,7 @@ public struct DICOMImage: Sendable, Equatable {
     do {
       image = try ImageDecoder.decode(
         data: Data(frame), source: source, pixelFormat: .native, applyOrientation: false,
-        maximumPixelCount: maximumPixelCount)
+        maximumPixelCount: limits.pixelCount, maximumDecodedByteCount: limits.byteCount)
     } catch let error as ImageDecodingError {
       throw MedicalImageError.compressedFrame(source: source, detail: "frame 1: \(error.description)")
     }

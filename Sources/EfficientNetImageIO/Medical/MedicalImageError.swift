@@ -21,6 +21,10 @@ public enum MedicalImageError: Error, CustomStringConvertible, Equatable {
   case compressedFrame(source: String, detail: String)
   /// The image has more pixels than allowed; nothing was allocated for it.
   case tooLarge(source: String, width: Int, height: Int, maximumPixelCount: Int)
+  /// The decoded values would take more bytes than allowed (width × height × samples per pixel × bytes
+  /// per value); nothing was allocated for them.
+  case tooManyBytes(
+    source: String, width: Int, height: Int, channels: Int, bytesPerSample: Int, maximumByteCount: Int)
 
   /// The file (path or source name) the error is about.
   public var source: String {
@@ -28,7 +32,8 @@ public enum MedicalImageError: Error, CustomStringConvertible, Equatable {
     case .unreadableFile(let source, _), .notDICOM(let source), .truncated(let source, _, _),
       .corrupt(let source, _, _), .unsupportedTransferSyntax(let source, _, _),
       .unsupportedPixelFormat(let source, _), .missingAttribute(let source, _, _),
-      .compressedFrame(let source, _), .tooLarge(let source, _, _, _):
+      .compressedFrame(let source, _), .tooLarge(let source, _, _, _),
+      .tooManyBytes(let source, _, _, _, _, _):
       return source
     }
   }
@@ -58,6 +63,12 @@ public enum MedicalImageError: Error, CustomStringConvertible, Equatable {
       return
         "\(source): image too large (\(width) × \(height) pixels exceeds the limit of "
         + "\(maximumPixelCount) pixels)"
+    case .tooManyBytes(
+      let source, let width, let height, let channels, let bytesPerSample, let maximumByteCount):
+      return ImageDecodingError.tooManyBytes(
+        source: source, width: width, height: height, channels: channels, bytesPerSample: bytesPerSample,
+        maximumByteCount: maximumByteCount
+      ).description
     }
   }
 }

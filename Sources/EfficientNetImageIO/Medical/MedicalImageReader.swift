@@ -51,13 +51,18 @@ public enum MedicalImageReader {
   /// - Parameters:
   ///   - url: A file URL; DICOM is recognised by `isMedicalImage(url:data:)`.
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose samples would take more bytes than this are refused
+  ///     before decoding.
   /// - Throws: `MedicalImageError` for DICOM files and unreadable files, `ImageDecodingError` for PNG and
   ///   JPEG files; both name the file.
   public static func read(
-    contentsOf url: URL, maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount
+    contentsOf url: URL, maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = ImageDecoder.defaultMaximumDecodedByteCount
   ) throws -> MedicalImage {
     let (data, source) = try contents(of: url)
-    return try read(data: data, source: source, url: url, maximumPixelCount: maximumPixelCount)
+    return try read(
+      data: data, source: source, url: url, maximumPixelCount: maximumPixelCount,
+      maximumDecodedByteCount: maximumDecodedByteCount)
   }
 
   /// Reads an image held in memory (see `read(contentsOf:maximumPixelCount:)`).
@@ -66,16 +71,23 @@ public enum MedicalImageReader {
   ///   - source: The name used in error messages.
   ///   - url: The file's URL, whose extension can mark DICOM; nil to decide from the bytes alone.
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose samples would take more bytes than this are refused
+  ///     before decoding.
   /// - Throws: `MedicalImageError` or `ImageDecodingError` naming `source`.
   public static func read(
     data: Data, source: String, url: URL? = nil,
-    maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount
+    maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = ImageDecoder.defaultMaximumDecodedByteCount
   ) throws -> MedicalImage {
     if isDICOM(data) || url.map({ dicomExtensions.contains($0.pathExtension.lowercased()) }) == true {
-      return try DICOMImage(data: data, source: source, maximumPixelCount: maximumPixelCount).medicalImage()
+      return try DICOMImage(
+        data: data, source: source, maximumPixelCount: maximumPixelCount,
+        maximumDecodedByteCount: maximumDecodedByteCount
+      ).medicalImage()
     }
     let image = try ImageDecoder.decode(
-      data: data, source: source, pixelFormat: .native, maximumPixelCount: maximumPixelCount)
+      data: data, source: source, pixelFormat: .native, maximumPixelCount: maximumPixelCount,
+      maximumDecodedByteCount: maximumDecodedByteCount)
     let colour = image.channels >= 3
     let channels = colour ? 3 : 1
     var values = [Float](repeating: 0, count: image.pixelCount * channels)
@@ -98,13 +110,18 @@ public enum MedicalImageReader {
   ///   - window: `.automatic` (the file's window, else the fallback rule of `read(contentsOf:)`), or
   ///     minimum–maximum, the nominal range, or a fixed window.
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose samples would take more bytes than this are refused
+  ///     before decoding.
   /// - Returns: `[H, W, C]` 8-bit pixels, C = 1 (monochrome) or 3 (colour).
   /// - Throws: `MedicalImageError` or `ImageDecodingError` naming the file.
   public static func sourceImage(
     contentsOf url: URL, window: WindowSelection = .automatic,
-    maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount
+    maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = ImageDecoder.defaultMaximumDecodedByteCount
   ) throws -> Preprocessor.SourceImage {
-    try read(contentsOf: url, maximumPixelCount: maximumPixelCount).sourceImage(window: window)
+    try read(
+      contentsOf: url, maximumPixelCount: maximumPixelCount, maximumDecodedByteCount: maximumDecodedByteCount
+    ).sourceImage(window: window)
   }
 
   /// Windows an image held in memory into an 8-bit image (see `sourceImage(contentsOf:window:)`).
@@ -114,13 +131,18 @@ public enum MedicalImageReader {
   ///   - url: The file's URL, whose extension can mark DICOM; nil to decide from the bytes alone.
   ///   - window: Which window to apply.
   ///   - maximumPixelCount: Images with more pixels than this are refused before decoding.
+  ///   - maximumDecodedByteCount: Images whose samples would take more bytes than this are refused
+  ///     before decoding.
   /// - Throws: `MedicalImageError` or `ImageDecodingError` naming `source`.
   public static func sourceImage(
     data: Data, source: String, url: URL? = nil, window: WindowSelection = .automatic,
-    maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount
+    maximumPixelCount: Int = ImageDecoder.defaultMaximumPixelCount,
+    maximumDecodedByteCount: Int = ImageDecoder.defaultMaximumDecodedByteCount
   ) throws -> Preprocessor.SourceImage {
-    try read(data: data, source: source, url: url, maximumPixelCount: maximumPixelCount)
-      .sourceImage(window: window)
+    try read(
+      data: data, source: source, url: url, maximumPixelCount: maximumPixelCount,
+      maximumDecodedByteCount: maximumDecodedByteCount
+    ).sourceImage(window: window)
   }
 
   /// Reads a grayscale PNG or JPEG with every bit of its samples (16-bit PNGs are not reduced to 8 bits).

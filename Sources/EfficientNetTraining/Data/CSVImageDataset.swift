@@ -31,10 +31,17 @@ public struct CSVImageDataset: LabeledDataset {
   ///   - pixelMaximum: The value of full white, 1 to 255; when nil, 16 if no value exceeds 16 (the
   ///     8 × 8 digits), else 255.
   ///   - hasHeader: Whether the first line is a header to skip.
-  /// - Throws: `DatasetError` naming the file, and the line for a malformed row (wrong value count,
-  ///   a value that is not a whole number 0–255 or exceeds `pixelMaximum`, a non-square pixel count),
-  ///   corrupt or truncated gzip data, or a file without rows.
-  public init(contentsOf url: URL, pixelMaximum: Int? = nil, hasHeader: Bool = false) throws {
+  ///   - limits: How much is read: the values per row, the pixel bytes kept and the rows read (with
+  ///     `maximumRowCount`, reading stops after that many rows; the rest of the file is not read).
+  /// - Throws: `DatasetError` naming the file, and the line, row and column for a malformed row (wrong
+  ///   value count, a value that is not a whole number 0–255 or exceeds `pixelMaximum`, a label that is
+  ///   not a class index, a non-square pixel count) — reading stops at the first; a label far beyond the
+  ///   distinct labels (see ``LabeledDatasetLimits``); rows past `limits`; corrupt or truncated gzip
+  ///   data; a missing file or one that is not a regular file; or a file without rows.
+  public init(
+    contentsOf url: URL, pixelMaximum: Int? = nil, hasHeader: Bool = false,
+    limits: CSVReadingLimits = .standard
+  ) throws {
     let path = url.path
     if let pixelMaximum {
       precondition((1...255).contains(pixelMaximum), "pixelMaximum must be 1...255, got \(pixelMaximum)")
@@ -44,12 +51,13 @@ public struct CSVImageDataset: LabeledDataset {
       throw DatasetError.unreadable(path: path, reason: "a folder, not a CSV file")
     }
     let reader = try GzipFileReader(path: path)
-    var parser = CSVRowParser(path: path, pixelMaximum: pixelMaximum, skipsFirstLine: hasHeader)
+    var parser = CSVRowParser(
+      path: path, pixelMaximum: pixelMaximum, skipsFirstLine: hasHeader, limits: limits)
     // zlib drops the bytes of a read that ends in an error, so small reads keep the line numbers of
     // corruption messages close to the damage.
     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 14, alignment: 16)
     defer { chunk.deallocate() }
-    while true {
+    while !parser.isComplete {
       let count = try reader.read(into: chunk, line: parser.lastCompleteLine)
       if count == 0 { break }
       try parser.consume(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
@@ -65,6 +73,12 @@ public struct CSVImageDataset: LabeledDataset {
       throw DatasetError.malformedRow(
         path: path, line: parser.lineNumbers[0],
         detail: "\(pixelCount) pixel values before the label do not form a square image")
+    }
+    if let (largest, line) = parser.largestLabel,
+      let problem = LabeledDatasetLimits.classCountProblem(
+        largestLabel: largest, distinctLabelCount: parser.distinctLabels.count)
+    {
+      throw DatasetError.malformedRow(path: path, line: line, detail: problem)
     }
     let maximum = pixelMaximum ?? (parser.largestPixel <= 16 ? 16 : 255)
     var pixels = parser.pixels

@@ -18,14 +18,25 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
   case malformedRow(path: String, line: Int, detail: String)
   /// The compressed data is corrupt or cut short; `line` is the last line read completely.
   case corruptCompressedData(path: String, line: Int, detail: String)
+  /// A file that starts with the gzip magic bytes ends before any of its data (inside or just after
+  /// the gzip header).
+  case truncatedGzipHeader(path: String, byteCount: Int)
+  /// Image files of an image-folder dataset that cannot be images (empty, or their first bytes are no
+  /// image format we decode): `count` of the `total`, the first of them `example`, refused because
+  /// `reason` (a message naming it).
+  case undecodableFiles(root: String, count: Int, total: Int, example: String, reason: String)
+  /// An image-folder root holds more class folders than ``LabeledDatasetLimits/maximumClassCount``.
+  case tooManyClasses(root: String, count: Int)
 
   /// The file or folder the error is about.
   public var path: String {
     switch self {
     case .missingPath(let path), .notADirectory(let path), .unreadable(let path, _), .emptyFile(let path),
-      .malformedRow(let path, _, _), .corruptCompressedData(let path, _, _):
+      .malformedRow(let path, _, _), .corruptCompressedData(let path, _, _),
+      .truncatedGzipHeader(let path, _):
       return path
-    case .noClassFolders(let root): return root
+    case .noClassFolders(let root), .undecodableFiles(let root, _, _, _, _), .tooManyClasses(let root, _):
+      return root
     case .emptyClass(let folder): return folder
     }
   }
@@ -43,6 +54,19 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case .malformedRow(let path, let line, let detail): return "\(path):\(line): \(detail)"
     case .corruptCompressedData(let path, let line, let detail):
       return "\(path): corrupt or truncated compressed data after line \(line) (zlib: \(detail))"
+    case .truncatedGzipHeader(let path, let byteCount):
+      return
+        "\(path): truncated gzip stream (the file ended after \(byteCount) bytes, before any decompressed "
+        + "data)"
+    case .undecodableFiles(let root, let count, let total, let example, let reason):
+      let files = count == 1 ? "1 of the \(total) image files is" : "\(count) of the \(total) image files are"
+      return
+        "\(root): \(files) not decodable images (expected JPEG, PNG or DICOM), for example \(example) — "
+        + reason
+    case .tooManyClasses(let root, let count):
+      return
+        "\(root): \(count) class folders, more than the limit of \(LabeledDatasetLimits.maximumClassCount) "
+        + "classes"
     }
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetFiles
 import EfficientNetImageIO
 import Foundation
 
@@ -32,10 +33,16 @@ public struct ImageFolderDataset: LabeledDataset {
   ///   - applyOrientation: Whether to apply the EXIF orientation tag when decoding.
   ///   - sixteenBitGray: How 16-bit gray becomes 8-bit: the high byte (default, keeps the range) or
   ///     Pillow's clamp at 255.
+  ///   - checksFiles: Whether to read the first bytes of every file now and refuse the dataset when any
+  ///     is not a regular file, is empty, or does not start like JPEG, PNG or DICOM (so a folder of
+  ///     empty or mislabelled files is refused by name instead of training on nothing).
   /// - Throws: `DatasetError` naming the folder: missing root, root not a folder, no class folders,
-  ///   a class folder without images, or a folder that cannot be listed.
+  ///   more than ``LabeledDatasetLimits/maximumClassCount`` of them, a class folder without images, a
+  ///   folder that cannot be listed, or (with `checksFiles`) files that cannot be images, the first of
+  ///   them named and counted.
   public init(
-    root: URL, applyOrientation: Bool = true, sixteenBitGray: SixteenBitGrayReduction = .highByte
+    root: URL, applyOrientation: Bool = true, sixteenBitGray: SixteenBitGrayReduction = .highByte,
+    checksFiles: Bool = true
   ) throws {
     let manager = FileManager.default
     var isDirectory: ObjCBool = false
@@ -50,6 +57,9 @@ public struct ImageFolderDataset: LabeledDataset {
         && isFolder.boolValue
     }
     guard !classNames.isEmpty else { throw DatasetError.noClassFolders(root: root.path) }
+    guard classNames.count <= LabeledDatasetLimits.maximumClassCount else {
+      throw DatasetError.tooManyClasses(root: root.path, count: classNames.count)
+    }
 
     var files: [URL] = []
     var labels: [Int] = []
@@ -66,6 +76,7 @@ public struct ImageFolderDataset: LabeledDataset {
       files += images.map { folder.appendingPathComponent($0) }
       labels += [Int](repeating: label, count: images.count)
     }
+    if checksFiles { try Self.checkImageHeads(files, root: root) }
     self.root = root
     self.classNames = classNames
     self.files = files
@@ -115,6 +126,29 @@ public struct ImageFolderDataset: LabeledDataset {
     default:
       let rgb = image.convertedToRGB8(sixteenBitGray: sixteenBitGray)
       return Preprocessor.SourceImage(pixels: rgb.samples8, width: width, height: height, channels: 3)
+    }
+  }
+
+  /// Refuses the dataset when any file is not a regular file, is empty, or starts like no image format
+  /// the decoder reads, naming the first such file and counting them all.
+  static func checkImageHeads(_ files: [URL], root: URL) throws {
+    var badCount = 0
+    var first: (path: String, reason: String)?
+    for file in files {
+      let problem: String?
+      do {
+        let head = try RegularFile.head(of: file, count: 132)
+        problem = ImageDecoder.formatProblem(ofHead: head, source: file.path)?.description
+      } catch {
+        problem = error.description
+      }
+      guard let problem else { continue }
+      badCount += 1
+      if first == nil { first = (file.path, problem) }
+    }
+    if let first {
+      throw DatasetError.undecodableFiles(
+        root: root.path, count: badCount, total: files.count, example: first.path, reason: first.reason)
     }
   }
 

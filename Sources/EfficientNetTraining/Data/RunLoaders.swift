@@ -19,13 +19,17 @@ public struct RunLoaders {
   ///   - batchSize: Samples per batch of both loaders.
   ///   - seed: The seed of order and augmentation.
   ///   - workers: Background threads of the training loader.
+  ///
+  /// The training loader drops a last batch of 1 sample (as timm's `drop_last` would): batch norm
+  /// cannot train on a batch of one. Other last batches are kept.
   public init(
     dataset: any LabeledDataset, trainingIndices: [Int], validationIndices: [Int],
     validationSet: (any LabeledDataset)?, training: AugmentationConfiguration,
     evaluation: AugmentationConfiguration, batchSize: Int, seed: UInt64, workers: Int
   ) {
     self.training = DataLoader(
-      dataset: dataset, indices: trainingIndices, batchSize: batchSize, shuffle: true, dropLast: false,
+      dataset: dataset, indices: trainingIndices, batchSize: batchSize, shuffle: true,
+      dropLast: Self.lastBatchIsSingle(sampleCount: trainingIndices.count, batchSize: batchSize),
       augmentation: training, seed: seed, workers: workers)
     if let validationSet {
       validation = DataLoader(
@@ -37,5 +41,11 @@ public struct RunLoaders {
     } else {
       validation = nil
     }
+  }
+
+  /// Whether `sampleCount` samples in batches of `batchSize` end with a batch of exactly 1 sample after
+  /// at least one full batch.
+  static func lastBatchIsSingle(sampleCount: Int, batchSize: Int) -> Bool {
+    batchSize > 1 && sampleCount > batchSize && sampleCount % batchSize == 1
   }
 }
