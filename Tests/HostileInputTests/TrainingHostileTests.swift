@@ -84,4 +84,22 @@ final class TrainingHostileTests: XCTestCase {
     try assertToolRefuses(
       ["train", "--resume", output, "--data", try csv("other.csv")], naming: ["--data", "differs"])
   }
+
+  /// Files that look like JPEGs but do not decode: each is named as it is skipped, and a run left
+  /// with nothing to train on is an error, not "val_loss 0.0000" with status 0.
+  func testARunWithNoDecodableSampleIsAnError() throws {
+    let folder = try makeTemporaryFolder("corrupt")
+    for name in ["a", "b"] {
+      let classFolder = folder.appendingPathComponent(name)
+      try FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
+      for index in 0..<4 {
+        let bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + (0..<200).map { UInt8(($0 * 37 + index) % 251) }
+        try Data(bytes).write(to: classFolder.appendingPathComponent("\(index).jpg"))
+      }
+    }
+    let output = temporaryLocation("run").path
+    try assertToolRefuses(
+      ["train", "--data", folder.path, "--output", output] + tiny,
+      naming: ["none of the", "training samples could be loaded", folder.path], deadline: 60)
+  }
 }

@@ -1,9 +1,11 @@
+import EfficientNetModels
+
 /// Bounds every dataset reader checks before it trusts what a file says about its classes, shared with
 /// command lines (`--num-classes`) so that they refuse the same class counts.
 public enum LabeledDatasetLimits {
   /// The most classes a dataset may have, 100,000: a label of `maximumClassCount` or more is refused
   /// (a stray `100000000` label would otherwise ask for a classifier of 10^8 outputs).
-  public static let maximumClassCount = 100_000
+  public static let maximumClassCount = ArchitectureLimits.maximumClassCount
 
   /// Labels may leave classes unused, but not most of them: the class count (largest label + 1) may be
   /// at most twice the number of distinct labels plus this slack.

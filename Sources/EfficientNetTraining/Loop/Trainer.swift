@@ -193,6 +193,14 @@ public final class Trainer {
           return .interrupted(epoch: epoch, batch: batchInEpoch)
         }
       }
+      guard seen > 0 else {
+        // Every sample of the epoch failed to load: there is nothing to train on.
+        let examples = trainingData.failures.prefix(3).map { "\($0.source): \($0.message)" }
+        throw TrainingError.invalidSetting(
+          name: "training data",
+          reason: "none of the \(trainingData.indices.count) training samples could be loaded"
+            + (examples.isEmpty ? "" : "; for example " + examples.joined(separator: "; ")))
+      }
       let seconds = Date().timeIntervalSince(started)
       var record = EpochRecord(
         epoch: epoch, step: step, trainingLoss: seen > 0 ? lossSum / Double(seen) : 0,
