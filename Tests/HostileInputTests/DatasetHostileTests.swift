@@ -18,7 +18,7 @@ final class DatasetHostileTests: XCTestCase {
         "train", "--data", file.path, "--output", temporaryLocation("out").path, "--epochs", "1",
         "--resolution", "32", "--model", "b0",
       ],
-      naming: [file.lastPathComponent, ":1:", "more than 1048577 values"], peakMemoryMiB: 400, deadline: 45)
+      naming: [file.lastPathComponent, ":1:", "more than 1048577 values"], peakMemoryMiB: 600, deadline: 45)
     print("\(name): \(outcome.summary.prefix(200))")
   }
 
@@ -103,7 +103,7 @@ final class DatasetHostileTests: XCTestCase {
       naming: [sparse.path + ":3: ", "label 5000", "3 distinct labels"])
     let outcome = try assertToolRefuses(
       ["train", "--data", huge.path, "--output", temporaryLocation("out").path, "--epochs", "1"],
-      naming: [huge.lastPathComponent, "100000000"], peakMemoryMiB: 400, deadline: 30)
+      naming: [huge.lastPathComponent, "100000000"], peakMemoryMiB: 600, deadline: 30)
     print("\(name): \(outcome.summary.prefix(200))")
     XCTAssertEqual(LabeledDatasetLimits.maximumClassCount, 100_000)
   }

@@ -28,7 +28,7 @@ final class FileHostileTests: XCTestCase {
       (["explain", fifo.path, "--output", output + ".png"], [fifo.path, "named pipe"]),
     ]
     for (arguments, fragments) in cases {
-      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 300, deadline: 20)
+      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 600, deadline: 20)
     }
   }
 
@@ -52,7 +52,7 @@ final class FileHostileTests: XCTestCase {
       ),
     ]
     for (arguments, fragments) in cases {
-      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 400, deadline: 30)
+      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 600, deadline: 30)
     }
     XCTAssertEqual(FileKind.of(fifo.path, followingLinks: false), .fifo)
     XCTAssertEqual(FileKind.of(link.path, followingLinks: false), .symbolicLink)

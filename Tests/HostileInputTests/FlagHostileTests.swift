@@ -19,7 +19,7 @@ final class FlagHostileTests: XCTestCase {
       (["info", "--phi", "4", "--alpha", "1e300"], ["--phi"]),
     ]
     for (arguments, fragments) in cases {
-      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 200, deadline: 20)
+      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 600, deadline: 20)
     }
   }
 
@@ -42,7 +42,7 @@ final class FlagHostileTests: XCTestCase {
       (["evaluate", "--data", photo, "--batch-size", "0"], ["--batch-size"]),
     ]
     for (arguments, fragments) in cases {
-      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 200, deadline: 20)
+      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 600, deadline: 20)
     }
   }
 
@@ -56,7 +56,7 @@ final class FlagHostileTests: XCTestCase {
     ]
     for arguments in cases {
       let outcome = try assertToolRefuses(
-        arguments, naming: ["needs about", "GiB", "available"], peakMemoryMiB: 400)
+        arguments, naming: ["needs about", "GiB", "available"], peakMemoryMiB: 600)
       XCTAssertFalse(FileManager.default.fileExists(atPath: output), outcome.summary)
     }
   }
@@ -65,7 +65,7 @@ final class FlagHostileTests: XCTestCase {
   func testSearchGridIsCostedBeforeItIsWalked() throws {
     for (flag, value) in [("--target", "1e9"), ("--grid-step", "1e-6"), ("--tolerance", "1e9")] {
       try assertToolRefuses(
-        ["search", "--list", flag, value], naming: ["grid points", "--grid-step"], peakMemoryMiB: 200,
+        ["search", "--list", flag, value], naming: ["grid points", "--grid-step"], peakMemoryMiB: 600,
         deadline: 20)
     }
   }
@@ -82,7 +82,7 @@ final class FlagHostileTests: XCTestCase {
       (["bench", "--seconds", "-inf"], ["--seconds"]),
     ]
     for (arguments, fragments) in cases {
-      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 200, deadline: 20)
+      try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 600, deadline: 20)
     }
     let folder = try makeTemporaryFolder("dash")
     let dashed = "-dash.png"

@@ -19,8 +19,11 @@ public struct ToolOutcome: Sendable {
   public let output: String
   /// Its standard error.
   public let error: String
-  /// Its peak resident memory, in bytes (`ru_maxrss`).
+  /// Its peak resident memory, in bytes (`ru_maxrss`). The spawn counts the spawning test process's
+  /// own pages before the exec, so this is never below ``inheritedMemoryBytes``.
   public let peakMemoryBytes: Int
+  /// The peak that a child which does nothing reports when spawned the same way (`/bin/true`).
+  public var inheritedMemoryBytes: Int = 0
   /// Seconds from start to end.
   public let seconds: Double
 
@@ -60,7 +63,16 @@ public enum ToolProcess {
   public static func run(
     _ arguments: [String], deadline: Double = 60, memoryLimitBytes: Int? = nil
   ) throws -> ToolOutcome {
-    let executable = try binary.path
+    var outcome = try spawn(
+      executable: try binary.path, arguments, deadline: deadline, memoryLimitBytes: memoryLimitBytes)
+    outcome.inheritedMemoryBytes = try spawn(executable: "/bin/true", [], deadline: 10, memoryLimitBytes: nil)
+      .peakMemoryBytes
+    return outcome
+  }
+
+  private static func spawn(
+    executable: String, _ arguments: [String], deadline: Double, memoryLimitBytes: Int?
+  ) throws -> ToolOutcome {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
