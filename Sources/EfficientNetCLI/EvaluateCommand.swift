@@ -78,7 +78,9 @@ struct EvaluateCommand: ParsableCommand {
       standardDeviation: preprocessing.standardDeviation)
     let loader = DataLoader(
       dataset: dataset, batchSize: batchSize, shuffle: false, augmentation: augmentation, seed: 0)
-    let metrics = try Evaluation.run(model: network, data: loader, recordingScores: true)
+    let metrics = try ModelLoading.attributingOverflow(to: weights) {
+      try Evaluation.run(model: network, data: loader, recordingScores: true)
+    }
     for failure in loader.failures {
       FileHandle.standardError.write(Data("error: \(failure.source): \(failure.message)\n".utf8))
     }

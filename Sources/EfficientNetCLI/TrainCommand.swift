@@ -310,7 +310,6 @@ struct TrainCommand: ParsableCommand {
     defer { Interruption.uninstall() }
     let bar = ProgressBar(total: run.loaders.training.batchCount, label: "epoch", enabled: true)
     var reportedMemory = false
-    var reportedFailures = 0
     var reportedSources: Set<String> = []
     let outcome = try run.run(
       progress: { progress in
@@ -329,14 +328,11 @@ struct TrainCommand: ParsableCommand {
       },
       epochEnded: { record in
         bar.clearLine()
-        // Samples that failed to load are named once each, then left out of every later epoch's count.
-        let failures = run.loaders.training.failures
-        for failure in failures.dropFirst(reportedFailures) where !reportedSources.contains(failure.source) {
-          reportedSources.insert(failure.source)
+        // Each sample that failed to load is named once, the first epoch it fails in.
+        for failure in run.loaders.training.failures where reportedSources.insert(failure.source).inserted {
           FileHandle.standardError.write(
             Data("warning: skipped \(failure.source): \(failure.message)\n".utf8))
         }
-        reportedFailures = failures.count
         let values: [(String, Double?)] = [
           ("train_loss", record.trainingLoss), ("train_accuracy", record.trainingAccuracy),
           ("val_loss", record.validationLoss), ("val_top1", record.validationTop1),

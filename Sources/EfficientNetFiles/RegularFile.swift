@@ -22,13 +22,15 @@ public enum RegularFile {
     }
   }
 
-  /// Throws unless `path` names a regular file that can be opened for reading; for readers (C
-  /// libraries, gzip) that open the path themselves.
-  public static func requireReadable(_ path: String) throws(FileAccessError) {
-    _ = try byteCount(at: path)
+  /// Throws unless `path` names a regular file that can be opened for reading (for readers, such as C
+  /// libraries and gzip, that open the path themselves); returns its byte count.
+  @discardableResult
+  public static func requireReadable(_ path: String) throws(FileAccessError) -> Int {
+    let count = try byteCount(at: path)
     guard access(path, R_OK) == 0 else {
       throw FileAccessError(path: path, reason: String(cString: strerror(errno)))
     }
+    return count
   }
 
   /// The whole contents of the regular file at `url`.
@@ -41,13 +43,10 @@ public enum RegularFile {
     of url: URL, maximumByteCount: Int = .max, mapped: Bool = false
   ) throws(FileAccessError) -> Data {
     let path = url.path
-    let byteCount = try byteCount(at: path)
+    let byteCount = try requireReadable(path)
     guard byteCount <= maximumByteCount else {
       throw FileAccessError(
         path: path, reason: "\(byteCount) bytes, more than the \(maximumByteCount)-byte limit for this file")
-    }
-    guard access(path, R_OK) == 0 else {
-      throw FileAccessError(path: path, reason: String(cString: strerror(errno)))
     }
     do {
       return try Data(contentsOf: url, options: mapped ? .alwaysMapped : [])

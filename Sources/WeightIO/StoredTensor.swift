@@ -37,15 +37,9 @@ public struct StoredTensor: Sendable {
     storage: Data, byteRange: Range<Int>
   ) {
     precondition(byteRange.count == elementCount * dataType.byteCount, "byte range does not fit the shape")
-    precondition(byteRange.lowerBound >= storage.startIndex && byteRange.upperBound <= storage.endIndex)
-    self.name = name
-    self.source = source
-    self.dataType = dataType
-    self.shape = shape
-    self.elementCount = elementCount
-    self.storage = storage
-    self.byteRange = byteRange
-    self.layout = nil
+    self.init(
+      name: name, source: source, dataType: dataType, shape: shape, elementCount: elementCount,
+      storage: storage, range: byteRange, layout: nil)
   }
 
   /// Creates a strided tensor over the storage `storageRange` of `storage`; the reader has checked
@@ -57,14 +51,24 @@ public struct StoredTensor: Sendable {
   ) {
     precondition(
       elementCount * dataType.byteCount <= Self.maximumGatheredByteCount, "gathered size unchecked")
-    precondition(storageRange.lowerBound >= storage.startIndex && storageRange.upperBound <= storage.endIndex)
+    self.init(
+      name: name, source: source, dataType: dataType, shape: shape, elementCount: elementCount,
+      storage: storage, range: storageRange, layout: layout)
+  }
+
+  /// The fields of either form; `range` lies inside `storage`.
+  private init(
+    name: String, source: String, dataType: TensorDataType, shape: [Int], elementCount: Int,
+    storage: Data, range: Range<Int>, layout: StridedLayout?
+  ) {
+    precondition(range.lowerBound >= storage.startIndex && range.upperBound <= storage.endIndex)
     self.name = name
     self.source = source
     self.dataType = dataType
     self.shape = shape
     self.elementCount = elementCount
     self.storage = storage
-    self.byteRange = storageRange
+    self.byteRange = range
     self.layout = layout
   }
 

@@ -87,10 +87,8 @@ final class FlagHostileTests: XCTestCase {
     let folder = try makeTemporaryFolder("dash")
     let dashed = "-dash.png"
     try FileManager.default.copyItem(atPath: photo, toPath: folder.appendingPathComponent(dashed).path)
-    let previous = FileManager.default.currentDirectoryPath
-    FileManager.default.changeCurrentDirectoryPath(folder.path)
-    defer { FileManager.default.changeCurrentDirectoryPath(previous) }
-    let outcome = try assertToolRefuses(["classify", dashed], naming: [dashed, "./-dash.png"], deadline: 20)
+    let outcome = try assertToolRefuses(
+      ["classify", dashed], naming: [dashed, "./-dash.png"], deadline: 20, workingDirectory: folder)
     XCTAssertFalse(outcome.output.contains("USAGE"), outcome.summary)
   }
 }

@@ -31,9 +31,9 @@ func assertRefused(
 @discardableResult
 func assertToolRefuses(
   _ arguments: [String], naming fragments: [String], peakMemoryMiB: Int = 600, deadline: Double = 60,
-  file: StaticString = #filePath, line: UInt = #line
+  workingDirectory: URL? = nil, file: StaticString = #filePath, line: UInt = #line
 ) throws -> ToolOutcome {
-  let outcome = try ToolProcess.run(arguments, deadline: deadline)
+  let outcome = try ToolProcess.run(arguments, deadline: deadline, workingDirectory: workingDirectory)
   assertRefused(outcome, naming: fragments, peakMemoryMiB: peakMemoryMiB, file: file, line: line)
   return outcome
 }

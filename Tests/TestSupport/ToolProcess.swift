@@ -56,22 +56,20 @@ public enum ToolProcess {
     }
   }
 
-  /// Runs the binary with `arguments`, killing it after `deadline` seconds.
-  ///
-  /// - Parameter memoryLimitBytes: an address-space limit for the child (`RLIMIT_AS`), so that a run
-  ///   that would exhaust the machine fails fast instead; nil for none.
+  /// Runs the binary with `arguments` in `workingDirectory` (the test's own when nil), killing it
+  /// after `deadline` seconds.
   public static func run(
-    _ arguments: [String], deadline: Double = 60, memoryLimitBytes: Int? = nil
+    _ arguments: [String], deadline: Double = 60, workingDirectory: URL? = nil
   ) throws -> ToolOutcome {
-    var outcome = try spawn(
-      executable: try binary.path, arguments, deadline: deadline, memoryLimitBytes: memoryLimitBytes)
-    outcome.inheritedMemoryBytes = try spawn(executable: "/bin/true", [], deadline: 10, memoryLimitBytes: nil)
+    let directory = workingDirectory?.path ?? FileManager.default.currentDirectoryPath
+    var outcome = try spawn(executable: try binary.path, arguments, deadline: deadline, directory: directory)
+    outcome.inheritedMemoryBytes = try spawn(executable: "/bin/true", [], deadline: 10, directory: directory)
       .peakMemoryBytes
     return outcome
   }
 
   private static func spawn(
-    executable: String, _ arguments: [String], deadline: Double, memoryLimitBytes: Int?
+    executable: String, _ arguments: [String], deadline: Double, directory: String
   ) throws -> ToolOutcome {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -79,10 +77,9 @@ public enum ToolProcess {
     let outputPath = folder.appendingPathComponent("stdout").path
     let errorPath = folder.appendingPathComponent("stderr").path
 
-    // A shell applies the memory limit and the redirections, then becomes the tool (exec).
-    var script = "exec \"$0\" \"$@\" </dev/null >'\(outputPath)' 2>'\(errorPath)'"
-    if let memoryLimitBytes { script = "ulimit -v \(memoryLimitBytes / 1024) && " + script }
-    let argv = ["/bin/sh", "-c", script, executable] + arguments
+    // A shell enters the folder and applies the redirections, then becomes the tool (exec).
+    let script = "cd \"$1\" || exit 127; shift; exec \"$@\" </dev/null >'\(outputPath)' 2>'\(errorPath)'"
+    let argv = ["/bin/sh", "-c", script, "sh", directory, executable] + arguments
     var cArguments = argv.map { strdup($0) } + [nil]
     defer { for pointer in cArguments { free(pointer) } }
     var pid: pid_t = 0

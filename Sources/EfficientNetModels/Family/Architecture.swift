@@ -65,14 +65,9 @@ extension Configuration {
     let total = repeats.reduce(0, +)
     try ArchitectureLimits.check(
       total, in: 1...ArchitectureLimits.maximumBlockCount, "block count after depth scaling")
-    for count in [stem, head] + blocks.map({ $0.outputChannels * $0.expansionRatio }) {
-      // Widest layer after width scaling (the expansion of the widest stage bounds the others).
-      let scaled =
-        fixStemAndHead
-        ? count : ScalingRules.roundChannels(count, multiplier: widthMultiplier, divisor: divisor)
-      try ArchitectureLimits.check(
-        scaled, in: 1...ArchitectureLimits.maximumChannels, "channel count after width scaling")
-    }
+    let channelLimit = 1...ArchitectureLimits.maximumChannels
+    try ArchitectureLimits.check(stem, in: channelLimit, "stem channels after width scaling")
+    try ArchitectureLimits.check(head, in: channelLimit, "head channels after width scaling")
     var stages: [[ResolvedBlock]] = []
     var channels = stem
     var global = 0
@@ -96,6 +91,13 @@ extension Configuration {
         global += 1
       }
       stages.append(stage)
+    }
+    // Every layer's width, as built (the validated table and multipliers keep these products far
+    // from overflow, and the block count was checked before the stages were built).
+    for block in stages.joined() {
+      let name = "block \(block.stage).\(block.indexInStage) after width scaling"
+      try ArchitectureLimits.check(block.expandedChannels, in: channelLimit, "expanded channels of \(name)")
+      try ArchitectureLimits.check(block.outputChannels, in: channelLimit, "output channels of \(name)")
     }
     // Feature taps: the last stage before each change of stride, and the last stage (timm's rule).
     var featureStages: [Int] = []

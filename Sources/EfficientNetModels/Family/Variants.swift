@@ -96,8 +96,8 @@ public enum ModelRegistry {
           ArchitectureLimits.maximumResolution))
     }
     var configuration = base
-    configuration.widthMultiplier = base.widthMultiplier * scaling.widthMultiplier(phi: phi)
-    configuration.depthMultiplier = base.depthMultiplier * scaling.depthMultiplier(phi: phi)
+    configuration.widthMultiplier = width
+    configuration.depthMultiplier = depth
     configuration.resolution = scaling.resolution(phi: phi, baseResolution: base.resolution)
     configuration.name = "\(base.name)-phi\(formatNumber(phi))"
     if scaling != .paper {
