@@ -60,6 +60,9 @@ struct ClassifyCommand: ParsableCommand {
         }
         progress.clearLine()
         print(json ? try jsonLine(file: file, predictions) : textBlock(file: file, predictions))
+        // Results reach standard output before anything standard error says next (the summary, a
+        // failure), so the two stay in order when they share a terminal, a pipe or a file.
+        fflush(stdout)
       } catch let error as CommandError {
         progress.clearLine()
         throw error

@@ -7,7 +7,8 @@ import Foundation
 struct EfficientNetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "efficientnet",
-    abstract: "EfficientNet in Swift: build, count and evaluate any EfficientNet on the CPU.",
+    abstract:
+      "EfficientNet in Swift: classify with pretrained weights, train and fine-tune, evaluate, explain, search and benchmark any EfficientNet.",
     subcommands: [
       BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EmbedCommand.self, EvaluateCommand.self,
       ExplainCommand.self, InfoCommand.self,

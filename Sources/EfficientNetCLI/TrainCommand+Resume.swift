@@ -12,7 +12,7 @@ extension TrainCommand {
   static let freeOnResume: Set<String> = ["--workers", "--resume", "--output"]
 
   /// Options that are flags: stored as `true` or `false`.
-  static let flags: Set<String> = ["--freeze-bn", "--no-augmentation"]
+  static let flags: Set<String> = ["--freeze-bn", "--no-augmentation", "--pretrained"]
 
   /// Every option that defines the run, as `--name` → its value (defaults included, unset ones
   /// left out).
@@ -22,6 +22,8 @@ extension TrainCommand {
       if let value { options[name] = value.description }
     }
     set("--model", model)
+    set("--recipe", recipeName.rawValue)
+    set("--pretrained", pretrained)
     set("--data", dataOptions.data)
     set("--val-data", dataOptions.valData)
     set("--val-split", dataOptions.valSplit)
@@ -98,6 +100,8 @@ extension TrainCommand {
           + "(or start a new run in another folder)")
     }
     var arguments: [String] = []
+    // A run stored before recipes existed had the paper's defaults.
+    if stored["--recipe"] == nil { arguments += ["--recipe", RecipeName.paper.rawValue] }
     for (name, value) in stored.sorted(by: { $0.key < $1.key }) {
       if Self.flags.contains(name) {
         if value == "true" { arguments.append(name) }

@@ -19,29 +19,38 @@ struct TrainCommand: ParsableCommand {
 
   @OptionGroup var dataOptions: DataOptions
 
-  @Option(name: .long, help: "Passes over the training data.")
-  var epochs: Int = 10
+  @Option(
+    name: .long,
+    help:
+      "finetune, scratch or paper: a named set of defaults (default: finetune from pretrained weights, else scratch); any flag below overrides its value."
+  )
+  var recipe: String?
 
-  @Option(name: .long, help: "Images per step.")
-  var batchSize: Int = 32
+  @Option(name: .long, help: "Passes over the training data (default 10).")
+  var epochs: Int?
 
-  @Option(name: .long, help: "Peak learning rate (default: the optimizer's, scaled by batch size).")
+  @Option(name: .long, help: "Images per step (default 32).")
+  var batchSize: Int?
+
+  @Option(
+    name: .long, help: "Peak learning rate, used as given (default: the recipe's, scaled by batch size).")
   var lr: Float?
 
-  @Option(name: .long, help: "sgd, rmsprop (TensorFlow semantics, the paper's) or adamw.")
-  var optimizer: String = "rmsprop"
+  @Option(
+    name: .long, help: "sgd, rmsprop (TensorFlow semantics, the paper's) or adamw (default: the recipe's).")
+  var optimizer: String?
 
   @Option(name: .long, help: "cosine, exponential (x0.97 every 2.4 epochs) or constant, after warm-up.")
-  var schedule: String = "cosine"
+  var schedule: String?
 
-  @Option(name: .long, help: "Linear warm-up epochs.")
-  var warmupEpochs: Double = 0
+  @Option(name: .long, help: "Linear warm-up epochs (default: the recipe's share of the run).")
+  var warmupEpochs: Double?
 
   @Option(name: .long, help: "Weight decay (not applied to batch norm and biases).")
-  var weightDecay: Double = 1e-5
+  var weightDecay: Double?
 
   @Option(name: .long, help: "Label smoothing.")
-  var labelSmoothing: Double = 0.1
+  var labelSmoothing: Double?
 
   @Option(name: .long, help: "Clip the global gradient norm to this value.")
   var clipGrad: Float?
@@ -96,7 +105,7 @@ struct TrainCommand: ParsableCommand {
     help:
       "Fine-tuning: train only the classifier for the first K epochs (backbone and its batch-norm statistics frozen)."
   )
-  var freezeEpochs: Int = 0
+  var freezeEpochs: Int?
 
   @Flag(
     name: .long,
@@ -143,14 +152,28 @@ struct TrainCommand: ParsableCommand {
   @Flag(name: .long, help: "Start afresh in an --output folder that already holds a run (its run is lost).")
   var overwrite = false
 
+  @Flag(
+    name: .long, help: "Start from the published ImageNet weights of --model (see `efficientnet weights`).")
+  var pretrained = false
+
+  @Flag(
+    name: .long,
+    help:
+      "Sweep the learning rate exponentially from 1e-7 over a few hundred steps with this run's model, data and recipe; print the suggested rate and write OUTPUT/lr-find.svg (no checkpoint is written)."
+  )
+  var findLr = false
+
   /// The run's folder: --output, or the folder being resumed.
-  private var directory: String { output ?? resume ?? "" }
+  var directory: String { output ?? resume ?? "" }
 
   func validate() throws {
-    guard OptimizerKind(rawValue: optimizer) != nil else {
+    if let recipe, RecipeName(rawValue: recipe) == nil {
+      throw ValidationError("--recipe must be finetune, scratch or paper, got '\(recipe)'")
+    }
+    if let optimizer, OptimizerKind(rawValue: optimizer) == nil {
       throw ValidationError("--optimizer must be sgd, rmsprop or adamw, got '\(optimizer)'")
     }
-    guard ScheduleKind(rawValue: schedule) != nil else {
+    if let schedule, ScheduleKind(rawValue: schedule) == nil {
       throw ValidationError("--schedule must be cosine, exponential or constant, got '\(schedule)'")
     }
     try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
@@ -181,10 +204,15 @@ struct TrainCommand: ParsableCommand {
     if let output, let resume, output != resume {
       throw ValidationError("--output \(output) and --resume \(resume) name different folders")
     }
+    if findLr && (resume != nil || folds != nil) {
+      throw ValidationError("--find-lr sweeps a fresh run: drop --resume and --folds")
+    }
     if let resume, !FileManager.default.fileExists(atPath: resume + "/checkpoint.safetensors") {
       throw ValidationError("--resume \(resume): no checkpoint.safetensors there")
     }
-    if freezeEpochs < 0 { throw ValidationError("--freeze-epochs must be at least 0, got \(freezeEpochs)") }
+    if let freezeEpochs, freezeEpochs < 0 {
+      throw ValidationError("--freeze-epochs must be at least 0, got \(freezeEpochs)")
+    }
     if let layerDecay, !(layerDecay > 0 && layerDecay <= 1) {
       throw ValidationError("--layer-decay must be in (0, 1], got \(layerDecay)")
     }
@@ -218,12 +246,12 @@ struct TrainCommand: ParsableCommand {
   func start() throws {
     let lock = try RunFolderLock(folder: URL(fileURLWithPath: directory))
     defer { withExtendedLifetime(lock) {} }
-    if resume == nil && !overwrite, let found = Self.existingRun(in: directory, folds: folds) {
+    if resume == nil && !overwrite && !findLr, let found = Self.existingRun(in: directory, folds: folds) {
       throw CommandError(
         "--output \(directory) already holds a run (\(found)); continue it with --resume \(directory), "
           + "or start again with --overwrite")
     }
-    var recipe = try makeRecipe()
+    var resolved = try makeRecipe()
     let training = try DatasetOpening.open(dataOptions.dataPath)
     let classes = numClasses ?? training.classNames.count
     guard training.classNames.count >= 2 else {
@@ -241,8 +269,8 @@ struct TrainCommand: ParsableCommand {
         throw CommandError("--folds \(folds): \(dataOptions.dataPath) has only \(training.count) samples")
       }
       let summary = try CrossValidationRun.run(
-        dataset: training, folds: folds, recipe: recipe, directory: URL(fileURLWithPath: directory),
-        model: { try makeModel(classes: classes) },
+        dataset: training, folds: folds, recipe: resolved.recipe, directory: URL(fileURLWithPath: directory),
+        model: { try makeModel(classes: classes, recipe: resolved.recipe) },
         train: { run, fold in
           FileHandle.standardError.write(Data("fold \(fold)/\(folds): \(directory)/fold-\(fold)\n".utf8))
           return try train(run, trainingCount: run.loaders.training.indices.count)
@@ -263,30 +291,40 @@ struct TrainCommand: ParsableCommand {
       return
     }
     let split = try dataOptions.selection(of: training, seed: seed)
-    if recipe.settings.batchSize > split.training.count {
+    if resolved.recipe.settings.batchSize > split.training.count {
       // A batch larger than the training set is the whole set; the learning rate scales with the
       // batch actually used.
       FileHandle.standardError.write(
         Data(
-          ("note: --batch-size \(recipe.settings.batchSize) is more than the \(split.training.count) training "
-            + "samples; using batches of \(split.training.count)\n").utf8))
-      recipe.settings.batchSize = split.training.count
+          ("note: --batch-size \(resolved.recipe.settings.batchSize) is more than the \(split.training.count) "
+            + "training samples; using batches of \(split.training.count)\n").utf8))
+      resolved.clampBatchSize(to: split.training.count)
+    }
+    FileHandle.standardError.write(Data(Self.settingsTable(resolved).utf8))
+    let data = TrainingData(
+      dataset: training, trainingIndices: split.training, validationIndices: split.validation,
+      validationDataset: split.validationSet)
+    let model = try makeModel(classes: classes, recipe: resolved.recipe)
+    if findLr {
+      try findLearningRate(model: model, recipe: resolved.recipe, data: data)
+      return
     }
     let run = try TrainingRun(
-      model: try makeModel(classes: classes), recipe: recipe,
-      data: TrainingData(
-        dataset: training, trainingIndices: split.training, validationIndices: split.validation,
-        validationDataset: split.validationSet),
-      directory: URL(fileURLWithPath: directory), resume: resume != nil,
-      metadata: [Self.optionsMetadataKey: try encodedOptions()])
+      model: model, recipe: resolved.recipe,
+      data: data, directory: URL(fileURLWithPath: directory), resume: resume != nil,
+      metadata: [
+        Self.optionsMetadataKey: try encodedOptions(),
+        Self.resolvedSettingsMetadataKey: try Self.encodedSettings(resolved),
+      ])
     _ = try train(run, trainingCount: split.training.count)
   }
 
   /// The model to train: the named one (scaled when asked), pretrained weights when given.
-  func makeModel(classes: Int) throws -> EfficientNet {
+  func makeModel(classes: Int, recipe: TrainingRecipe) throws -> EfficientNet {
     try ModelBuilding.trainable(
-      model: model, weights: weights, classes: classes, inputChannels: inputChannels, seed: seed,
-      resolution: resolution, drop: drop, dropPath: dropPath, scaling: scaling, batch: batchSize)
+      model: model, weights: try startingWeights(), classes: classes, inputChannels: inputChannels,
+      seed: seed, resolution: resolution, drop: recipe.dropout, dropPath: recipe.dropPath, scaling: scaling,
+      batch: recipe.settings.batchSize)
   }
 
   /// Trains `run` with a progress bar and a line per epoch; throws exit code 130 when interrupted.
@@ -298,7 +336,7 @@ struct TrainCommand: ParsableCommand {
       "\(configuration.name): \(trainingCount) training and \(run.loaders.validation.map { $0.indices.count } ?? 0) "
       + "validation images, \(configuration.classCount) classes, \(run.side)x\(run.side), "
       + "\(settings.optimizer.rawValue) lr \(settings.resolvedLearningRate), \(ComputePool.shared.threadCount) threads"
-    if freezeEpochs > 0 { note += ", backbone frozen for \(freezeEpochs) epochs" }
+    if settings.freezeEpochs > 0 { note += ", backbone frozen for \(settings.freezeEpochs) epochs" }
     if let weights = settings.classWeights {
       note += ", class weights " + weights.map { String(format: "%.3f", $0) }.joined(separator: " ")
     }

@@ -80,30 +80,8 @@ public final class Trainer {
       }
       graph.classWeights = weights
     }
-    let store = graph.parameters
-    let trainable = store.specs.filter { $0.role.isTrainable }
-    let scales = LayerDecay.learningRateScales(
-      specs: trainable, layerDecay: settings.layerDecay,
-      backboneScale: settings.backboneLearningRateScale)
-    parameters = trainable.map { spec in
-      let parameter = TrainableParameter(
-        name: spec.name, shape: spec.shape, valueBuffer: store.values[spec.name]!.buffer,
-        gradientBuffer: store.gradients[spec.name]!.buffer,
-        decays: TrainableParameter.decaysByDefault(name: spec.name, shape: spec.shape), owner: store)
-      parameter.learningRateScale = scales[spec.name] ?? 1
-      return parameter
-    }
-    let classifierNames = Set(trainable.filter(LayerDecay.isClassifier).map(\.name))
-    classifierParameters = parameters.filter { classifierNames.contains($0.name) }
-    switch settings.optimizer {
-    case .sgd:
-      optimizer = SGD(
-        momentum: settings.momentum, nesterov: settings.nesterov, weightDecay: settings.weightDecay)
-    case .rmsprop:
-      optimizer = RMSPropTF(momentum: settings.momentum, weightDecay: settings.weightDecay)
-    case .adamw:
-      optimizer = AdamW(weightDecay: settings.weightDecay)
-    }
+    (parameters, classifierParameters) = Self.trainableParameters(of: graph, settings: settings)
+    optimizer = Self.makeOptimizer(settings)
     let rate = settings.resolvedLearningRate
     switch settings.schedule {
     case .cosine:
@@ -117,6 +95,7 @@ public final class Trainer {
         ? .warmupExponential(baseRate: rate, warmupEpochs: settings.warmupEpochs, decayRate: 1)
         : .constant(rate: rate)
     }
+    let store = graph.parameters
     if let decay = settings.averageDecay {
       // TensorFlow's warm-up (decay min(d, (1 + n)/(10 + n))) keeps early averages from being dominated
       // by the random initial weights, as in the paper's code.

@@ -26,9 +26,11 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
   public var epochs = 10
   /// Samples per optimizer step.
   public var batchSize = 32
-  /// The peak learning rate; nil = the paper's 0.016 × batch / 256 (RMSProp) or 0.1 × batch / 256 (SGD)
-  /// or 1e-3 (AdamW).
+  /// The peak learning rate; nil: ``learningRateScaling`` at ``batchSize``.
   public var learningRate: Float?
+  /// How the peak rate follows the batch size when ``learningRate`` is nil; nil: the optimizer's
+  /// ``LearningRateScaling/standard(for:)`` (the paper's 0.016 × batch / 256 for RMSProp).
+  public var learningRateScaling: LearningRateScaling?
   /// The optimizer.
   public var optimizer = OptimizerKind.rmsprop
   /// Momentum of SGD and RMSProp.
@@ -68,14 +70,10 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
   /// Creates the defaults.
   public init() {}
 
-  /// The learning rate to use (the given one or the optimizer's default for the batch size).
+  /// The learning rate to use: the given one, or the scaling rule's for the batch size.
   public var resolvedLearningRate: Float {
     if let learningRate { return learningRate }
-    switch optimizer {
-    case .rmsprop: return Float(0.016 * Double(batchSize) / 256)
-    case .sgd: return Float(0.1 * Double(batchSize) / 256)
-    case .adamw: return 1e-3
-    }
+    return (learningRateScaling ?? .standard(for: optimizer)).rate(batchSize: batchSize)
   }
 
   /// Checks the ranges; throws naming the flag-like setting at fault.
