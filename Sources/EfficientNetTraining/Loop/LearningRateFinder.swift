@@ -16,9 +16,15 @@ public struct LearningRateSweep: Sendable, Equatable {
   public var smoothing = 0.98
   /// The sweep stops when the smoothed loss exceeds this multiple of its lowest value.
   public var divergenceFactor = 4.0
+  /// Steps at the start (a share of ``steps``) whose loss is never called divergent: at rates too
+  /// small to change anything, differences between batches are noise, not divergence.
+  public var settlingFraction = 0.1
 
   /// The default sweep: 1e-7 to 10 in at most 200 steps, stopping at 4× the lowest smoothed loss.
   public init() {}
+
+  /// The steps of the settling period.
+  public var settlingSteps: Int { Int((settlingFraction * Double(steps)).rounded(.up)) }
 
   /// The rate of step `index`.
   public func rate(step index: Int) -> Double {
@@ -44,13 +50,16 @@ public struct LearningRateSweep: Sendable, Equatable {
       rates.append(rate)
       losses.append(loss)
       smoothed.append(corrected)
+      guard index >= settlingSteps else { continue }
       lowest = min(lowest, corrected)
-      if index > 0 && corrected > divergenceFactor * lowest {
+      if corrected > divergenceFactor * lowest {
         diverged = true
         break
       }
     }
-    return LearningRateFinding(rates: rates, losses: losses, smoothedLosses: smoothed, diverged: diverged)
+    return LearningRateFinding(
+      rates: rates, losses: losses, smoothedLosses: smoothed, diverged: diverged,
+      settlingSteps: min(settlingSteps, max(0, rates.count - 1)))
   }
 }
 
@@ -60,18 +69,34 @@ public struct LearningRateFinding: Sendable, Equatable {
   public var rates: [Double], losses: [Double], smoothedLosses: [Double]
   /// Whether the sweep stopped because the loss diverged (else it ran every step).
   public var diverged: Bool
+  /// The steps at the start that neither set the lowest loss nor count as divergent.
+  public var settlingSteps: Int
 
-  /// The step with the lowest smoothed loss.
-  public var lowestIndex: Int? { smoothedLosses.indices.min { smoothedLosses[$0] < smoothedLosses[$1] } }
+  /// Creates a finding from a sweep's measurements.
+  public init(rates: [Double], losses: [Double], smoothedLosses: [Double], diverged: Bool, settlingSteps: Int) {
+    self.rates = rates
+    self.losses = losses
+    self.smoothedLosses = smoothedLosses
+    self.diverged = diverged
+    self.settlingSteps = settlingSteps
+  }
+
+  /// The step with the lowest smoothed loss after the settling period.
+  public var lowestIndex: Int? {
+    smoothedLosses.indices.dropFirst(settlingSteps).min { smoothedLosses[$0] < smoothedLosses[$1] }
+  }
 
   /// The rule that chose ``suggestedRate``.
   public static let rule = "a tenth of the rate at the lowest smoothed loss (fastai's lr_min / 10)"
 
   /// The suggested peak rate: a tenth of the rate where the smoothed loss is lowest, far enough below
   /// the divergence to be safe and, on the sweeps measured here, within a factor of two of the best
-  /// rate found by training at each. nil when the smoothed loss never fell 1% below its start.
+  /// rate found by training at each. nil when the smoothed loss never fell 1% below where the
+  /// settling period left it.
   public var suggestedRate: Double? {
-    guard let lowest = lowestIndex, lowest > 0, smoothedLosses[lowest] < 0.99 * smoothedLosses[0] else {
+    guard let lowest = lowestIndex, lowest > settlingSteps,
+      smoothedLosses[lowest] < 0.99 * smoothedLosses[settlingSteps]
+    else {
       return nil
     }
     return rates[lowest] / 10

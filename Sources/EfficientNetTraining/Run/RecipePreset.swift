@@ -58,16 +58,19 @@ public struct RecipePreset: Sendable, Equatable, Codable {
     }
   }
 
-  /// Fine-tuning: AdamW at a rate high enough to move an ImageNet backbone to a new domain within a
-  /// few epochs, a third of the run warming up, cosine decay, mild crops and flips, no dropout.
+  /// Fine-tuning: AdamW at 0.01 per 32 images (high enough to move an ImageNet backbone to a new
+  /// domain within a few epochs), a third of the run warming up, cosine decay, whole images without
+  /// crops or flips, no dropout. Measured (README): 95.4% on 1,000 digits in 5 epochs where the paper's
+  /// recipe gives 69%; random crops and flips cost 1–8 points on every set at this length.
   public static let finetune = RecipePreset(
     name: .finetune, optimizer: .adamw,
     learningRate: LearningRateScaling(base: 0.01, referenceBatch: 32, rule: .squareRoot),
     warmupFraction: 0.3, schedule: .cosine, weightDecay: 0.01, labelSmoothing: 0.1,
-    cropAreaRange: 0.5...1, horizontalFlipProbability: 0.5, randAugment: nil, dropout: 0, dropPath: 0,
+    cropAreaRange: nil, horizontalFlipProbability: 0, randAugment: nil, dropout: 0, dropPath: 0,
     freezeEpochs: 0)
 
-  /// From scratch: AdamW at 0.02 per 32 images, a third of the run warming up, cosine decay.
+  /// From scratch: AdamW at 0.02 per 32 images, a third of the run warming up, cosine decay, whole
+  /// images, no dropout. Measured (README): 97.2% on 4,000 digits in 6 epochs (the paper's: 34%).
   public static let scratch = RecipePreset(
     name: .scratch, optimizer: .adamw,
     learningRate: LearningRateScaling(base: 0.02, referenceBatch: 32, rule: .squareRoot),
