@@ -34,6 +34,7 @@ let package = Package(
     .library(name: "EfficientNetLayers", targets: ["EfficientNetLayers"]),
     .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
     .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
+    .library(name: "EfficientNetDetection", targets: ["EfficientNetDetection"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -80,13 +81,18 @@ let package = Package(
       dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles"],
       swiftSettings: vectorFlags),
 
+    // EfficientDet on the EfficientNet backbones: the family, its layout (effdet's names) and costs.
+    .target(
+      name: "EfficientNetDetection", dependencies: ["EfficientNetModels", "EfficientNetCore"],
+      swiftSettings: vectorFlags),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
       dependencies: [
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
-        "EfficientNetSearch", "EfficientNetFiles",
+        "EfficientNetSearch", "EfficientNetFiles", "EfficientNetDetection",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -99,7 +105,8 @@ let package = Package(
       path: "Tests/TestSupport",
       swiftSettings: vectorFlags),
     .testTarget(
-      name: "CLITests", dependencies: ["EfficientNetCLI", "WeightIO", "EfficientNetTestSupport"],
+      name: "CLITests",
+      dependencies: ["EfficientNetCLI", "WeightIO", "EfficientNetTestSupport", "EfficientNetDetection"],
       swiftSettings: vectorFlags),
     // Every class of hostile input the adversarial run found, each built by its test (no large files).
     .testTarget(
@@ -131,6 +138,10 @@ let package = Package(
         "EfficientNetTestSupport",
       ],
       swiftSettings: vectorFlags),
+    .testTarget(
+      name: "DetectionTests",
+      dependencies: ["EfficientNetDetection", "EfficientNetModels", "EfficientNetTestSupport"],
+      exclude: ["Fixtures"], swiftSettings: vectorFlags),
     .testTarget(
       name: "WeightIOTests", dependencies: ["WeightIO", "EfficientNetTestSupport"], exclude: ["Fixtures"],
       swiftSettings: vectorFlags),
