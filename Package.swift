@@ -83,7 +83,10 @@ let package = Package(
 
     // EfficientDet on the EfficientNet backbones: the family, its layout (effdet's names) and costs.
     .target(
-      name: "EfficientNetDetection", dependencies: ["EfficientNetModels", "EfficientNetCore"],
+      name: "EfficientNetDetection",
+      dependencies: [
+        "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers", "WeightIO",
+      ],
       swiftSettings: vectorFlags),
 
     // MARK: Command-line tool

@@ -1,10 +1,13 @@
 import EfficientNetModels
 
+/// Each pyramid level's height and width, by level.
+public typealias LevelSizes = [Int: (height: Int, width: Int)]
+
 extension DetectorLayout {
   /// The spatial size of each pyramid level for an input of `height`×`width`: every stride-2 step
   /// halves with ceiling (TF "same" and PyTorch's symmetric padding agree on this).
-  public func levelSizes(height: Int, width: Int) -> [Int: (height: Int, width: Int)] {
-    var sizes: [Int: (height: Int, width: Int)] = [:]
+  public func levelSizes(height: Int, width: Int) -> LevelSizes {
+    var sizes: LevelSizes = [:]
     var (h, w) = (height, width)
     for level in 1...configuration.maximumLevel {
       (h, w) = ((h + 1) / 2, (w + 1) / 2)

@@ -73,6 +73,33 @@ public enum Elementwise {
     }
   }
 
+  /// Adds `factor · other` into `values`: `values[i] += factor · other[i]` (a weighted fusion).
+  ///
+  /// - Parameters:
+  ///   - factor: the weight of `other`.
+  ///   - other: as many floats as `values`.
+  ///   - values: the accumulator, updated in place.
+  ///   - pool: the threads to use.
+  public static func addScaled(
+    _ factor: Float, _ other: UnsafeBufferPointer<Float>, into values: UnsafeMutableBufferPointer<Float>,
+    pool: ComputePool = .shared
+  ) {
+    precondition(other.count == values.count, "addScaled needs buffers of equal length")
+    guard let base = values.baseAddress, let otherBase = other.baseAddress else { return }
+    pool.parallelRanges(values.count, grain: grain) { range in
+      var index = range.lowerBound
+      while index &+ 8 <= range.upperBound {
+        let sum = LaneAccess.load(otherBase + index) * factor + LaneAccess.load(base + index)
+        LaneAccess.store(sum, base + index)
+        index &+= 8
+      }
+      while index < range.upperBound {
+        base[index] += otherBase[index] * factor
+        index &+= 1
+      }
+    }
+  }
+
   /// The naive twin of ``add(_:into:pool:)``.
   public static func addReference(
     _ other: UnsafeBufferPointer<Float>, into values: UnsafeMutableBufferPointer<Float>
