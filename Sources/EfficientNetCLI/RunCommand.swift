@@ -1,5 +1,6 @@
 import ArgumentParser
 import EfficientNetCore
+import EfficientNetDetection
 import EfficientNetKernels
 import EfficientNetModels
 import Foundation
@@ -11,7 +12,7 @@ struct RunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Evaluate an input tensor (NCHW safetensors) and write logits and multi-scale features.",
     discussion: """
-      Reads the tensor named 'input' ([N, C, H, W], any N, H, W) from --input, evaluates the model in inference mode and writes 'logits' and 'features.0' ... 'features.4' (NCHW, float32) to --output. The number of classes and input channels come from the weights.
+      Reads the tensor named 'input' ([N, C, H, W], any N, H, W) from --input, evaluates the model in inference mode and writes 'logits' and 'features.0' ... 'features.4' (NCHW, float32) to --output. The number of classes and input channels come from the weights. For a detector (--model tf_efficientdet_d0, efficientdet-lite0, ...; weights in effdet's names), writes 'class_out.0' ... 'class_out.4' and 'box_out.0' ... 'box_out.4' (NCHW, P3 first) and 'detections' [N, 100, 6] (x1, y1, x2, y2, score, class), as effdet's model and DetBenchPredict return them.
       """)
 
   @OptionGroup var variant: ModelVariantOptions
@@ -41,6 +42,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
+    if DetectorRegistry.isDetector(variant.model) { return try runDetector(variant.model) }
     if let threads { ComputePool.shared.threadCount = threads }
     let base = try variant.configuration()
     let start = Date()
