@@ -34,6 +34,7 @@ let package = Package(
     .library(name: "EfficientNetLayers", targets: ["EfficientNetLayers"]),
     .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
     .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
+    .library(name: "EfficientNetHub", targets: ["EfficientNetHub"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -80,13 +81,19 @@ let package = Package(
       dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles"],
       swiftSettings: vectorFlags),
 
+    // Published weights by name: the catalog, SHA-256, the cache, resumable downloads, conversion.
+    .target(
+      name: "EfficientNetHub",
+      dependencies: ["EfficientNetModels", "EfficientNetImageIO", "WeightIO", "EfficientNetFiles"],
+      swiftSettings: vectorFlags),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
       dependencies: [
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
-        "EfficientNetSearch", "EfficientNetFiles",
+        "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -108,6 +115,10 @@ let package = Package(
         "EfficientNetCLI", "EfficientNetFiles", "WeightIO", "EfficientNetImageIO", "EfficientNetModels",
         "EfficientNetTraining", "EfficientNetTestSupport",
       ],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "HubTests",
+      dependencies: ["EfficientNetHub", "EfficientNetModels", "WeightIO", "EfficientNetTestSupport"],
       swiftSettings: vectorFlags),
     .testTarget(
       name: "KernelTests", dependencies: ["EfficientNetKernels", "EfficientNetTestSupport"],
