@@ -18,8 +18,10 @@ struct ClassifyCommand: ParsableCommand {
   @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
   var model: String?
 
-  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0).")
+  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0, else --model's published weights).")
   var weights: String?
+
+  @OptionGroup var published: PretrainedOptions
 
   @Option(
     name: .long,
@@ -99,7 +101,9 @@ struct ClassifyCommand: ParsableCommand {
         !$0.isEmpty
       }
     }
-    let network = try ModelLoading.load(model: model, weights: weights)
+    let loaded = try ModelLoading.resolve(
+      model: model, weights: weights, pretrained: published.pretrained, entry: published.entry)
+    let network = loaded.network
     if names == nil, let weights,
       case .safeTensors? = try? WeightFileFormat.of(contentsOf: URL(fileURLWithPath: weights)),
       let stored = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights)).classNames,
@@ -107,7 +111,11 @@ struct ClassifyCommand: ParsableCommand {
     {
       names = stored  // a trained model's own class names
     }
-    return try ImageClassifier(model: network, labels: names)
+    let classifier = try ImageClassifier(model: network, labels: names)
+    // Published weights are run with the transform they were measured with (resize, crop, filter,
+    // mean/std), which may differ from the variant's defaults.
+    if let preprocessing = loaded.preprocessing { classifier.preprocessing = preprocessing }
+    return classifier
   }
 
   private func textBlock(file: URL, _ predictions: [Prediction]) -> String {

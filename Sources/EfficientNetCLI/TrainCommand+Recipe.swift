@@ -20,14 +20,19 @@ extension TrainCommand {
   /// The recipe the run uses: `--recipe`, else fine-tuning from pretrained weights, else scratch.
   var recipeName: RecipeName {
     recipe.flatMap(RecipeName.init(rawValue:))
-      ?? .default(startsFromPretrainedWeights: weights != nil || pretrained)
+      ?? .default(startsFromPretrainedWeights: weights != nil || startsFromPublishedWeights)
   }
 
-  /// The weights the run starts from: `--weights`, or with `--pretrained` the model's published ones.
+  /// Whether the run starts from published weights (`--pretrained` or `--pretrained-entry`).
+  var startsFromPublishedWeights: Bool { pretrained || pretrainedEntry != nil }
+
+  /// The weights the run starts from: `--weights`, or with `--pretrained` the model's published ones
+  /// (fetched into the cache the first time; see ``PretrainedLoading``).
   func startingWeights() throws -> String? {
+    try PretrainedLoading.checkExclusive(pretrained: startsFromPublishedWeights, weights: weights)
     if let weights { return weights }
-    guard pretrained else { return nil }
-    throw CommandError("--pretrained: published weights are not available yet; pass --weights FILE")
+    guard startsFromPublishedWeights else { return nil }
+    return try PretrainedLoading.fetch(model: model, entryName: pretrainedEntry).file.path
   }
 
   /// The values the flags give explicitly.
