@@ -36,6 +36,27 @@ public struct WeightsEntry: Codable, Equatable, Sendable {
   /// (torchvision's B5–B7, ported from lukemelas, use 1e-3 with PyTorch padding).
   public var batchNormEpsilon: Double?
 
+  /// An entry; see each property for its meaning.
+  public init(
+    name: String, model: String, source: String, url: String, sha256: String?, byteSize: Int64?,
+    licence: String, resolution: Int, resizeSize: Int, interpolation: String, mean: [Double],
+    standardDeviation: [Double], batchNormEpsilon: Double?
+  ) {
+    self.name = name
+    self.model = model
+    self.source = source
+    self.url = url
+    self.sha256 = sha256
+    self.byteSize = byteSize
+    self.licence = licence
+    self.resolution = resolution
+    self.resizeSize = resizeSize
+    self.interpolation = interpolation
+    self.mean = mean
+    self.standardDeviation = standardDeviation
+    self.batchNormEpsilon = batchNormEpsilon
+  }
+
   /// The file name the URL ends with (also the name a mirror serves it under).
   public var fileName: String {
     URL(string: url)?.lastPathComponent ?? url

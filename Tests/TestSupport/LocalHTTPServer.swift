@@ -17,6 +17,12 @@ public final class LocalHTTPServer: @unchecked Sendable {
     public var path: String
     /// The `Range` header, when sent.
     public var range: String?
+
+    /// A request for `path` with the `Range` header `range`.
+    public init(path: String, range: String?) {
+      self.path = path
+      self.range = range
+    }
   }
 
   /// The port the server listens on.
