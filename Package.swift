@@ -106,7 +106,8 @@ let package = Package(
       path: "Tests/TestSupport",
       swiftSettings: vectorFlags),
     .testTarget(
-      name: "CLITests", dependencies: ["EfficientNetCLI", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport"],
+      name: "CLITests",
+      dependencies: ["EfficientNetCLI", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport"],
       swiftSettings: vectorFlags),
     // Every class of hostile input the adversarial run found, each built by its test (no large files).
     .testTarget(

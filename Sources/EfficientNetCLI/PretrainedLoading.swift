@@ -36,7 +36,9 @@ enum PretrainedLoading {
     if hub.cache.contains(entry) { return (hub.cache.convertedFile(for: entry), entry) }
     let url = hub.downloadURL(for: entry)?.absoluteString ?? entry.url
     FileHandle.standardError.write(
-      Data("downloading \(entry.name) (\(entry.source), \(entry.licence)) from \(url) into \(hub.cache.folder.path)\n".utf8))
+      Data(
+        "downloading \(entry.name) (\(entry.source), \(entry.licence)) from \(url) into \(hub.cache.folder.path)\n"
+          .utf8))
     let bar = ProgressBar(total: 1, label: "download")
     do {
       let file = try hub.weights(for: entry) { received, expected in

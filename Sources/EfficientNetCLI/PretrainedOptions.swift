@@ -11,6 +11,8 @@ struct PretrainedOptions: ParsableArguments {
 
   @Option(
     name: .customLong("pretrained-entry"),
-    help: "Which published weights of --model, by name (e.g. efficientnet_b0.ra_in1k; default: the model's first in `efficientnet weights`).")
+    help:
+      "Which published weights of --model, by name (e.g. efficientnet_b0.ra_in1k; default: the model's first in `efficientnet weights`)."
+  )
   var entry: String?
 }

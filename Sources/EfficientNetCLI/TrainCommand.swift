@@ -155,12 +155,15 @@ struct TrainCommand: ParsableCommand {
   @Flag(
     name: .long,
     help:
-      "Start from the published ImageNet weights of --model, downloaded once into the cache (see `efficientnet weights`).")
+      "Start from the published ImageNet weights of --model, downloaded once into the cache (see `efficientnet weights`)."
+  )
   var pretrained = false
 
   @Option(
     name: .customLong("pretrained-entry"),
-    help: "Which published weights of --model to start from, by name (implies --pretrained; e.g. efficientnet_b0.ra_in1k).")
+    help:
+      "Which published weights of --model to start from, by name (implies --pretrained; e.g. efficientnet_b0.ra_in1k)."
+  )
   var pretrainedEntry: String?
 
   @Flag(

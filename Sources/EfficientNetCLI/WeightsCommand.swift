@@ -28,7 +28,8 @@ struct WeightsCommand: ParsableCommand {
     for name in fetch {
       let entry = (try? catalog.entry(named: name)) ?? (try? catalog.entry(forModel: name))
       guard let entry else {
-        throw CommandError("--fetch: no entry or model named '\(name)' has published weights; see `efficientnet weights`")
+        throw CommandError(
+          "--fetch: no entry or model named '\(name)' has published weights; see `efficientnet weights`")
       }
       let (file, _) = try PretrainedLoading.fetch(model: entry.model, entryName: entry.name)
       FileHandle.standardError.write(Data("\(entry.name): \(file.path)\n".utf8))

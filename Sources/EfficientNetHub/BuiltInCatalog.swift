@@ -13,7 +13,8 @@ enum BuiltInCatalog {
   static let half = [0.5, 0.5, 0.5]
   static let torchvisionBase = "https://download.pytorch.org/models/"
   static let timmBase = "https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-weights/"
-  static let timmHuggingFaceBase = "https://github.com/huggingface/pytorch-image-models/releases/download/v0.1-weights/"
+  static let timmHuggingFaceBase =
+    "https://github.com/huggingface/pytorch-image-models/releases/download/v0.1-weights/"
 
   /// torchvision's weights: (variant, tag, file, crop, resize, interpolation, epsilon).
   static let torchvisionRows: [(String, String, String, Int, Int, String, Double?)] = [
@@ -31,44 +32,82 @@ enum BuiltInCatalog {
   /// timm's weights: (model, tag, base URL, file, input size, resize = floor(size / crop_pct),
   /// interpolation, mean and std).
   static let timmRows: [(String, String, String, String, Int, Int, String, [Double], [Double])] = [
-    ("efficientnet_b0", "ra_in1k", timmBase, "efficientnet_b0_ra-3dd342df.pth", 224, 256, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("efficientnet_b1", "ft_in1k", timmBase, "efficientnet_b1-533bc792.pth", 224, 224, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("efficientnet_b2", "ra_in1k", timmBase, "efficientnet_b2_ra-bcdf34b7.pth", 256, 256, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("efficientnet_b3", "ra2_in1k", timmBase, "efficientnet_b3_ra2-cf984f9c.pth", 288, 288, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("efficientnet_b4", "ra2_in1k", timmBase, "efficientnet_b4_ra2_320-7eb33cd5.pth", 320, 320, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("efficientnet_lite0", "ra_in1k", timmBase, "efficientnet_lite0_ra-37913777.pth", 224, 256, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b0", "aa_in1k", timmBase, "tf_efficientnet_b0_aa-827b6e33.pth", 224, 256, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b1", "aa_in1k", timmBase, "tf_efficientnet_b1_aa-ea7a6ee0.pth", 240, 272, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b2", "aa_in1k", timmBase, "tf_efficientnet_b2_aa-60c94f97.pth", 260, 292, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b3", "aa_in1k", timmBase, "tf_efficientnet_b3_aa-84b4657e.pth", 300, 331, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b4", "aa_in1k", timmBase, "tf_efficientnet_b4_aa-818f208c.pth", 380, 412, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b5", "aa_in1k", timmHuggingFaceBase, "tf_efficientnet_b5_aa-99018a74.pth", 456, 488,
-      "bicubic", imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b6", "aa_in1k", timmBase, "tf_efficientnet_b6_aa-80ba17e4.pth", 528, 560, "bicubic",
-      imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_b7", "aa_in1k", timmHuggingFaceBase, "tf_efficientnet_b7_aa-076e3472.pth", 600, 632,
-      "bicubic", imageNetMean, imageNetDeviation),
-    ("tf_efficientnet_lite0", "in1k", timmBase, "tf_efficientnet_lite0-0aa007d2.pth", 224, 256, "bicubic",
-      half, half),
-    ("tf_efficientnet_lite1", "in1k", timmBase, "tf_efficientnet_lite1-bde8b488.pth", 240, 272, "bicubic",
-      half, half),
-    ("tf_efficientnet_lite2", "in1k", timmBase, "tf_efficientnet_lite2-dcccb7df.pth", 260, 292, "bicubic",
-      half, half),
-    ("tf_efficientnet_lite3", "in1k", timmBase, "tf_efficientnet_lite3-b733e338.pth", 300, 331, "bilinear",
-      half, half),
-    ("tf_efficientnet_lite4", "in1k", timmBase, "tf_efficientnet_lite4-741542c3.pth", 380, 413, "bilinear",
-      half, half),
+    (
+      "efficientnet_b0", "ra_in1k", timmBase, "efficientnet_b0_ra-3dd342df.pth", 224, 256, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "efficientnet_b1", "ft_in1k", timmBase, "efficientnet_b1-533bc792.pth", 224, 224, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "efficientnet_b2", "ra_in1k", timmBase, "efficientnet_b2_ra-bcdf34b7.pth", 256, 256, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "efficientnet_b3", "ra2_in1k", timmBase, "efficientnet_b3_ra2-cf984f9c.pth", 288, 288, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "efficientnet_b4", "ra2_in1k", timmBase, "efficientnet_b4_ra2_320-7eb33cd5.pth", 320, 320, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "efficientnet_lite0", "ra_in1k", timmBase, "efficientnet_lite0_ra-37913777.pth", 224, 256, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b0", "aa_in1k", timmBase, "tf_efficientnet_b0_aa-827b6e33.pth", 224, 256, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b1", "aa_in1k", timmBase, "tf_efficientnet_b1_aa-ea7a6ee0.pth", 240, 272, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b2", "aa_in1k", timmBase, "tf_efficientnet_b2_aa-60c94f97.pth", 260, 292, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b3", "aa_in1k", timmBase, "tf_efficientnet_b3_aa-84b4657e.pth", 300, 331, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b4", "aa_in1k", timmBase, "tf_efficientnet_b4_aa-818f208c.pth", 380, 412, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b5", "aa_in1k", timmHuggingFaceBase, "tf_efficientnet_b5_aa-99018a74.pth", 456, 488,
+      "bicubic", imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b6", "aa_in1k", timmBase, "tf_efficientnet_b6_aa-80ba17e4.pth", 528, 560, "bicubic",
+      imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_b7", "aa_in1k", timmHuggingFaceBase, "tf_efficientnet_b7_aa-076e3472.pth", 600, 632,
+      "bicubic", imageNetMean, imageNetDeviation
+    ),
+    (
+      "tf_efficientnet_lite0", "in1k", timmBase, "tf_efficientnet_lite0-0aa007d2.pth", 224, 256, "bicubic",
+      half, half
+    ),
+    (
+      "tf_efficientnet_lite1", "in1k", timmBase, "tf_efficientnet_lite1-bde8b488.pth", 240, 272, "bicubic",
+      half, half
+    ),
+    (
+      "tf_efficientnet_lite2", "in1k", timmBase, "tf_efficientnet_lite2-dcccb7df.pth", 260, 292, "bicubic",
+      half, half
+    ),
+    (
+      "tf_efficientnet_lite3", "in1k", timmBase, "tf_efficientnet_lite3-b733e338.pth", 300, 331, "bilinear",
+      half, half
+    ),
+    (
+      "tf_efficientnet_lite4", "in1k", timmBase, "tf_efficientnet_lite4-741542c3.pth", 380, 413, "bilinear",
+      half, half
+    ),
   ]
 
   /// Every built-in entry: torchvision's first (the default for `efficientnet_b*`), then timm's.

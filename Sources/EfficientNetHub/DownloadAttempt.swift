@@ -41,7 +41,8 @@ final class DownloadAttempt: NSObject, URLSessionDataDelegate, @unchecked Sendab
   /// Runs the request to its end.
   func run() -> AttemptOutcome {
     if offset > policy.maximumBytes { restart() }
-    var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: policy.idleTimeout)
+    var request = URLRequest(
+      url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: policy.idleTimeout)
     if offset > 0 { request.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
     let configuration = URLSessionConfiguration.ephemeral
     configuration.timeoutIntervalForRequest = policy.idleTimeout

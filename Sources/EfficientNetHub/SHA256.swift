@@ -61,7 +61,9 @@ public struct SHA256: Sendable {
     var tail: [UInt8] = [0x80]
     let padding = (55 - Int(byteCount % 64) + 64) % 64
     tail += [UInt8](repeating: 0, count: padding)
-    for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> shift)) }
+    for shift in stride(from: 56, through: 0, by: -8) {
+      tail.append(UInt8(truncatingIfNeeded: bitLength >> shift))
+    }
     let savedCount = copy.byteCount
     tail.withUnsafeBytes { copy.update($0) }
     copy.byteCount = savedCount
@@ -89,7 +91,8 @@ public struct SHA256: Sendable {
     var words = [UInt32](repeating: 0, count: 64)
     for index in 0..<16 {
       words[index] =
-        UInt32(block[4 * index]) << 24 | UInt32(block[4 * index + 1]) << 16 | UInt32(block[4 * index + 2]) << 8
+        UInt32(block[4 * index]) << 24 | UInt32(block[4 * index + 1]) << 16 | UInt32(block[4 * index + 2])
+        << 8
         | UInt32(block[4 * index + 3])
     }
     for index in 16..<64 {
@@ -99,7 +102,9 @@ public struct SHA256: Sendable {
       let sigma1 = rotate(late, 17) ^ rotate(late, 19) ^ (late >> 10)
       words[index] = words[index - 16] &+ sigma0 &+ words[index - 7] &+ sigma1
     }
-    var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
+    var (a, b, c, d, e, f, g, h) = (
+      state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7]
+    )
     for index in 0..<64 {
       let choice = (e & f) ^ (~e & g)
       let majority = (a & b) ^ (a & c) ^ (b & c)

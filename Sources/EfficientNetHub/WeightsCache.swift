@@ -23,7 +23,8 @@ public struct WeightsCache: Sendable {
     }
     let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
     return WeightsCache(
-      folder: URL(fileURLWithPath: home).appendingPathComponent(".cache").appendingPathComponent("efficientnet"))
+      folder: URL(fileURLWithPath: home).appendingPathComponent(".cache").appendingPathComponent(
+        "efficientnet"))
   }
 
   /// The converted weights of `entry`.

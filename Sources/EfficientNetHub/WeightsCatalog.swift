@@ -38,7 +38,9 @@ public struct WeightsCatalog: Sendable {
       throw HubError.invalidCatalog(path: path, reason: "not a JSON array of entries: \(error)")
     }
     for entry in entries {
-      if let problem = entry.problem { throw HubError.invalidCatalog(path: path, reason: "\(entry.name): \(problem)") }
+      if let problem = entry.problem {
+        throw HubError.invalidCatalog(path: path, reason: "\(entry.name): \(problem)")
+      }
     }
     return WeightsCatalog(entries: entries)
   }

@@ -12,7 +12,8 @@ public struct WeightsHub: Sendable {
   public static let mirrorVariable = "EFFICIENTNET_WEIGHTS_MIRROR"
 
   /// Turns a verified download into the cached file (`destination`, written atomically).
-  public typealias Converter = @Sendable (_ download: URL, _ entry: WeightsEntry, _ destination: URL) throws -> Void
+  public typealias Converter =
+    @Sendable (_ download: URL, _ entry: WeightsEntry, _ destination: URL) throws -> Void
 
   /// Where the weights are kept.
   public var cache: WeightsCache
@@ -29,7 +30,9 @@ public struct WeightsHub: Sendable {
   }
 
   /// The hub the environment describes: the standard cache and `$EFFICIENTNET_WEIGHTS_MIRROR`.
-  public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> WeightsHub {
+  public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment)
+    -> WeightsHub
+  {
     let mirror = environment[mirrorVariable].flatMap { $0.isEmpty ? nil : $0 }
     return WeightsHub(cache: WeightsCache.standard(environment: environment), mirror: mirror)
   }
@@ -87,7 +90,9 @@ public struct WeightsHub: Sendable {
   ) throws {
     var limited = policy
     if let size = entry.byteSize { limited.maximumBytes = min(policy.maximumBytes, size) }
-    let resumed = ((try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0) > 0
+    let resumed =
+      ((try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0)
+      > 0
     for wholeFile in resumed ? [false, true] : [true] {
       do {
         try Downloader.download(from: url, to: partial, policy: limited, progress: progress)
@@ -98,7 +103,8 @@ public struct WeightsHub: Sendable {
       guard let mismatch = try IntegrityCheck.mismatch(of: partial, for: entry) else { return }
       try? FileManager.default.removeItem(at: partial)
       if wholeFile {
-        throw HubError.integrityMismatch(url: url.absoluteString, expected: mismatch.expected, found: mismatch.found)
+        throw HubError.integrityMismatch(
+          url: url.absoluteString, expected: mismatch.expected, found: mismatch.found)
       }
     }
   }

@@ -42,14 +42,17 @@ final class PretrainedCommandTests: XCTestCase {
     XCTAssertTrue(listed.output.contains("efficientnet_lite0.test"), listed.output)
     XCTAssertTrue(listed.output.contains("(0 of 1 entries cached)"), listed.output)
 
-    let first = try CLITool.run(["classify", "--model", "lite0", "--pretrained", photo.path], environment: environment)
+    let first = try CLITool.run(
+      ["classify", "--model", "lite0", "--pretrained", photo.path], environment: environment)
     XCTAssertEqual(first.status, 0, first.error)
     XCTAssertTrue(first.error.contains("downloading efficientnet_lite0.test"), first.error)
     let reference = try CLITool.run(["classify", photo.path])
     XCTAssertEqual(first.output, reference.output, "the same weights and preprocessing as the shipped ones")
     XCTAssertEqual(server.requests.count, 1)
 
-    let second = try CLITool.run(["classify", "--pretrained-entry", "efficientnet_lite0.test", "--model", "lite0", photo.path], environment: environment)
+    let second = try CLITool.run(
+      ["classify", "--pretrained-entry", "efficientnet_lite0.test", "--model", "lite0", photo.path],
+      environment: environment)
     XCTAssertEqual(second.status, 0, second.error)
     XCTAssertFalse(second.error.contains("downloading"), second.error)
     XCTAssertEqual(server.requests.count, 1, "a cached entry makes no request")
@@ -64,9 +67,14 @@ final class PretrainedCommandTests: XCTestCase {
     server.stop()
     var offline = environment
     offline["EFFICIENTNET_WEIGHTS_MIRROR"] = "http://127.0.0.1:\(port)"
-    let result = try CLITool.run(["embed", "--model", "lite0", "--pretrained", "--output", temporaryLocation("e.safetensors").path, photo.path], environment: offline)
+    let result = try CLITool.run(
+      [
+        "embed", "--model", "lite0", "--pretrained", "--output", temporaryLocation("e.safetensors").path,
+        photo.path,
+      ], environment: offline)
     XCTAssertNotEqual(result.status, 0)
-    XCTAssertTrue(result.error.contains("http://127.0.0.1:\(port)/efficientnet_lite0-test.safetensors"), result.error)
+    XCTAssertTrue(
+      result.error.contains("http://127.0.0.1:\(port)/efficientnet_lite0-test.safetensors"), result.error)
     XCTAssertTrue(result.error.contains("--weights efficientnet_lite0-test.safetensors"), result.error)
     XCTAssertFalse(result.error.contains("Fatal"), result.error)
   }
@@ -75,7 +83,8 @@ final class PretrainedCommandTests: XCTestCase {
     let missing = try CLITool.run(["classify", "--model", "b3", photo.path], environment: environment)
     XCTAssertNotEqual(missing.status, 0)
     XCTAssertTrue(missing.error.contains("no published weights are known for efficientnet_b3"), missing.error)
-    let both = try CLITool.run(["classify", "--pretrained", "--weights", shipped.path, photo.path], environment: environment)
+    let both = try CLITool.run(
+      ["classify", "--pretrained", "--weights", shipped.path, photo.path], environment: environment)
     XCTAssertNotEqual(both.status, 0)
     XCTAssertTrue(both.error.contains("--pretrained and --weights"), both.error)
     XCTAssertEqual(server.requests.count, 0)
@@ -84,14 +93,17 @@ final class PretrainedCommandTests: XCTestCase {
   func testTrainPretrainedStartsFromTheFetchedWeightsWithTheFinetuneRecipe() throws {
     let data = temporaryLocation("data.csv")
     let rows = (0..<16).map { index in
-      ((0..<64).map { String(($0 % 8 < 4) == (index % 2 == 0) ? 200 : 40) } + [String(index % 2)]).joined(separator: ",")
+      ((0..<64).map { String(($0 % 8 < 4) == (index % 2 == 0) ? 200 : 40) } + [String(index % 2)]).joined(
+        separator: ",")
     }
     try (rows.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
     let output = temporaryLocation("run")
-    let result = try CLITool.run([
-      "train", "--model", "lite0", "--pretrained", "--data", data.path, "--val-split", "0.25", "--resolution", "32",
-      "--epochs", "1", "--batch-size", "8", "--output", output.path,
-    ], environment: environment)
+    let result = try CLITool.run(
+      [
+        "train", "--model", "lite0", "--pretrained", "--data", data.path, "--val-split", "0.25",
+        "--resolution", "32",
+        "--epochs", "1", "--batch-size", "8", "--output", output.path,
+      ], environment: environment)
     XCTAssertEqual(result.status, 0, result.error)
     XCTAssertTrue(result.error.contains("settings (recipe finetune"), result.error)
     XCTAssertEqual(server.requests.count, 1)

@@ -20,7 +20,8 @@ final class ConversionTests: XCTestCase {
       url: "https://example.invalid/efficientnet-lite0-57934424.pth", sha256: hash.hexDigest(), byteSize: nil,
       licence: "Apache-2.0", resolution: 224, resizeSize: 256, interpolation: "bicubic",
       mean: [0.485, 0.456, 0.406], standardDeviation: [0.229, 0.224, 0.225], batchNormEpsilon: nil)
-    let hub = WeightsHub(cache: WeightsCache(folder: try makeTemporaryFolder("cache")), mirror: server.baseURL)
+    let hub = WeightsHub(
+      cache: WeightsCache(folder: try makeTemporaryFolder("cache")), mirror: server.baseURL)
     let file = try hub.weights(for: entry)
     let stored = try SafeTensorsFile(contentsOf: file)
     XCTAssertEqual(stored.metadata["weights.entry"], "efficientnet_lite0.shared")

@@ -37,14 +37,16 @@ final class DownloadTests: XCTestCase {
   }
 
   private func partialFiles(_ hub: WeightsHub) -> [String] {
-    (try? FileManager.default.contentsOfDirectory(atPath: hub.cache.folder.appendingPathComponent("downloads").path))
+    (try? FileManager.default.contentsOfDirectory(
+      atPath: hub.cache.folder.appendingPathComponent("downloads").path))
       ?? []
   }
 
   func testDownloadsVerifiesCachesAndThenHitsTheCacheWithoutARequest() throws {
     let hub = try hub()
     var reports: [Int64] = []
-    let file = try hub.weights(for: entry(), progress: { received, _ in reports.append(received) }, converter: Self.copying)
+    let file = try hub.weights(
+      for: entry(), progress: { received, _ in reports.append(received) }, converter: Self.copying)
     XCTAssertEqual(try Data(contentsOf: file), payload)
     XCTAssertEqual(file.lastPathComponent, "efficientnet_b0.test.safetensors")
     XCTAssertEqual(reports.last, Int64(payload.count))
@@ -117,7 +119,8 @@ final class DownloadTests: XCTestCase {
     let hub = try hub()
     XCTAssertNoThrow(try hub.weights(for: entry(byteSize: Int64(payload.count)), converter: Self.copying))
     let other = try self.hub()
-    XCTAssertThrowsError(try other.weights(for: entry(byteSize: Int64(payload.count + 1)), converter: Self.copying))
+    XCTAssertThrowsError(
+      try other.weights(for: entry(byteSize: Int64(payload.count + 1)), converter: Self.copying))
   }
 
   func testAServerSendingMoreThanTheLimitIsCutOff() throws {

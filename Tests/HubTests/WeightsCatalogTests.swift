@@ -21,7 +21,9 @@ final class WeightsCatalogTests: XCTestCase {
       XCTAssertEqual(lite.licence, "Apache-2.0")
     }
     XCTAssertEqual(try catalog.entry(forModel: "lite0").name, "efficientnet_lite0.ra_in1k")
-    XCTAssertEqual(try catalog.entry(forModel: "b0").url, "https://download.pytorch.org/models/efficientnet_b0_rwightman-3dd342df.pth")
+    XCTAssertEqual(
+      try catalog.entry(forModel: "b0").url,
+      "https://download.pytorch.org/models/efficientnet_b0_rwightman-3dd342df.pth")
     XCTAssertEqual(try catalog.entry(forModel: "b0").licence, "BSD-3-Clause")
   }
 
@@ -68,7 +70,8 @@ final class WeightsCatalogTests: XCTestCase {
 
     entry.url = "file:///etc/passwd"
     try JSONEncoder().encode([entry]).write(to: file)
-    XCTAssertThrowsError(try WeightsCatalog.current(environment: [WeightsCatalog.catalogVariable: file.path])) {
+    XCTAssertThrowsError(try WeightsCatalog.current(environment: [WeightsCatalog.catalogVariable: file.path]))
+    {
       XCTAssertTrue("\($0)".contains("http"), "\($0)")
       XCTAssertTrue("\($0)".contains(file.path), "\($0)")
     }

@@ -151,7 +151,9 @@ public final class LocalHTTPServer: @unchecked Sendable {
       return (files[path], failure, cutOff, ignoresRange)
     }
     if let failure { return respond(connection, status: failure, headers: [:], body: Data("failure".utf8)) }
-    guard let file else { return respond(connection, status: 404, headers: [:], body: Data("not found".utf8)) }
+    guard let file else {
+      return respond(connection, status: 404, headers: [:], body: Data("not found".utf8))
+    }
     var status = 200
     var body = file
     var headers: [String: String] = [:]
@@ -159,7 +161,8 @@ public final class LocalHTTPServer: @unchecked Sendable {
       let start = Int(range.dropFirst(6).dropLast())
     {
       guard start < file.count else {
-        return respond(connection, status: 416, headers: ["Content-Range": "bytes */\(file.count)"], body: Data())
+        return respond(
+          connection, status: 416, headers: ["Content-Range": "bytes */\(file.count)"], body: Data())
       }
       status = 206
       body = file.subdata(in: start..<file.count)
