@@ -17,7 +17,11 @@ struct EmbedCommand: ParsableCommand {
   @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
   var model: String?
 
-  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0).")
+  @Option(
+    name: .long,
+    help:
+      "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0, else --model's published weights)."
+  )
   var weights: String?
 
   @OptionGroup var published: PretrainedOptions

@@ -15,8 +15,7 @@ enum IntegrityCheck {
       }
       return digest.hasPrefix(expected) ? nil : ("SHA-256 \(expected)…", "SHA-256 \(digest)")
     }
-    let size =
-      (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1
+    let size = WeightsHub.size(of: file)
     guard let expected = entry.byteSize else { return nil }
     return size == expected ? nil : ("\(expected) bytes", "\(size) bytes")
   }

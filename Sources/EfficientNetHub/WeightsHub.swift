@@ -73,7 +73,17 @@ public struct WeightsHub: Sendable {
     }
     try cache.prepare()
     let partial = cache.partialFile(for: entry)
-    try fetchVerified(entry, from: url, into: partial, progress: progress)
+    // One process at a time fetches an entry; one that waited finds it cached.
+    let lock = try DownloadLock(partial.appendingPathExtension("lock"))
+    defer { lock.release() }
+    if cache.contains(entry) { return destination }
+    do {
+      try fetchVerified(entry, from: url, into: partial, progress: progress)
+    } catch {
+      // An empty partial file resumes nothing: it is not left behind.
+      if Self.size(of: partial) == 0 { try? FileManager.default.removeItem(at: partial) }
+      throw error
+    }
     defer { try? FileManager.default.removeItem(at: partial) }
     do {
       try converter(partial, entry, destination)
@@ -90,9 +100,7 @@ public struct WeightsHub: Sendable {
   ) throws {
     var limited = policy
     if let size = entry.byteSize { limited.maximumBytes = min(policy.maximumBytes, size) }
-    let resumed =
-      ((try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0)
-      > 0
+    let resumed = Self.size(of: partial) > 0
     for wholeFile in resumed ? [false, true] : [true] {
       do {
         try Downloader.download(from: url, to: partial, policy: limited, progress: progress)
@@ -107,5 +115,10 @@ public struct WeightsHub: Sendable {
           url: url.absoluteString, expected: mismatch.expected, found: mismatch.found)
       }
     }
+  }
+
+  /// The size of the file at `url`; 0 when it is absent.
+  static func size(of url: URL) -> Int64 {
+    ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? NSNumber)?.int64Value ?? 0
   }
 }

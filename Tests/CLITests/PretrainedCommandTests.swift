@@ -62,6 +62,19 @@ final class PretrainedCommandTests: XCTestCase {
     XCTAssertTrue(after.output.contains(environment["XDG_CACHE_HOME"]! + "/efficientnet"), after.output)
   }
 
+  func testWeightsFetchFillsTheCacheAheadOfUse() throws {
+    let fetched = try CLITool.run(["weights", "--fetch", "lite0"], environment: environment)
+    XCTAssertEqual(fetched.status, 0, fetched.error)
+    XCTAssertTrue(fetched.output.contains("(1 of 1 entries cached)"), fetched.output)
+    let json = try CLITool.run(["weights", "--json"], environment: environment)
+    XCTAssertTrue(json.output.contains("\"cached\":\""), json.output)
+    XCTAssertTrue(json.output.contains(server.baseURL + "/efficientnet_lite0-test.safetensors"), json.output)
+    let unknown = try CLITool.run(["weights", "--fetch", "b9"], environment: environment)
+    XCTAssertNotEqual(unknown.status, 0)
+    XCTAssertTrue(unknown.error.contains("b9"), unknown.error)
+    XCTAssertEqual(server.requests.count, 1)
+  }
+
   func testWithoutANetworkTheErrorNamesTheURLAndHowToPassWeights() throws {
     let port = server.port
     server.stop()

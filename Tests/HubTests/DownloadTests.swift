@@ -36,10 +36,12 @@ final class DownloadTests: XCTestCase {
       policy: DownloadPolicy(attempts: 3, firstBackoff: 0.01, idleTimeout: 5, attemptTimeout: 30))
   }
 
+  /// The partial files in the cache's download folder (its lock files left out).
   private func partialFiles(_ hub: WeightsHub) -> [String] {
-    (try? FileManager.default.contentsOfDirectory(
-      atPath: hub.cache.folder.appendingPathComponent("downloads").path))
-      ?? []
+    let folder = hub.cache.folder.appendingPathComponent("downloads").path
+    return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+      $0.hasSuffix(".partial")
+    }
   }
 
   func testDownloadsVerifiesCachesAndThenHitsTheCacheWithoutARequest() throws {
@@ -55,6 +57,21 @@ final class DownloadTests: XCTestCase {
     XCTAssertTrue(hub.cache.contains(entry()))
     XCTAssertEqual(try hub.weights(for: entry(), converter: Self.copying), file)
     XCTAssertEqual(server.requests.count, 1, "a cache hit makes no request")
+  }
+
+  func testTwoFetchesAtOnceMakeOneRequest() throws {
+    let hub = try hub()
+    let wanted = entry()
+    let group = DispatchGroup()
+    let collected = Collected()
+    for _ in 0..<2 {
+      DispatchQueue.global().async(group: group) {
+        if let file = try? hub.weights(for: wanted, converter: Self.copying) { collected.append(file) }
+      }
+    }
+    XCTAssertEqual(group.wait(timeout: .now() + 30), .success)
+    XCTAssertEqual(collected.files.count, 2)
+    XCTAssertEqual(server.requests.count, 1, "the second waited for the first and found it cached")
   }
 
   func testRetriesAServerThatFailsTheFirstRequest() throws {
@@ -150,13 +167,33 @@ final class DownloadTests: XCTestCase {
     XCTAssertEqual(server.requests.count, 1)
   }
 
-  func testNoServerFailsAfterTheRetriesNamingTheURL() throws {
+  func testNoServerFailsAfterTheRetriesNamingTheURLAndLeavesNoFile() throws {
     let port = server.port
     server.stop()
     let unreachable = entry(url: "http://127.0.0.1:\(port)/models/weights-abc.pth")
-    XCTAssertThrowsError(try hub().weights(for: unreachable, converter: Self.copying)) {
+    let hub = try hub()
+    defer { XCTAssertEqual(partialFiles(hub), [], "an empty partial file is not left behind") }
+    XCTAssertThrowsError(try hub.weights(for: unreachable, converter: Self.copying)) {
       XCTAssertTrue("\($0)".contains("http://127.0.0.1:\(port)/models/weights-abc.pth"), "\($0)")
       XCTAssertTrue("\($0)".contains("3 attempts"), "\($0)")
     }
+  }
+}
+
+/// Files gathered from several threads.
+private final class Collected: @unchecked Sendable {
+  private let lock = NSLock()
+  private var gathered: [URL] = []
+
+  func append(_ file: URL) {
+    lock.lock()
+    gathered.append(file)
+    lock.unlock()
+  }
+
+  var files: [URL] {
+    lock.lock()
+    defer { lock.unlock() }
+    return gathered
   }
 }
