@@ -42,13 +42,16 @@ enum PretrainedLoading {
     let bar = ProgressBar(total: 1, label: "download")
     do {
       let file = try hub.weights(for: entry) { received, expected in
+        // Whole megabytes; the total never falls below what arrived (a server may send no length).
         let megabyte = Double(1 << 20)
+        let done = Int(Double(received) / megabyte)
         let total = expected.map { Int((Double($0) / megabyte).rounded(.up)) } ?? 0
         bar.set(
-          done: Int(Double(received) / megabyte), total: max(total, 1), label: "download",
+          done: done, total: max(total, done, 1), label: "download",
           detail: String(format: "%.1f MB", Double(received) / megabyte))
       }
       bar.finish()
+      FileHandle.standardError.write(Data("checked and converted: \(file.path)\n".utf8))
       return (file, entry)
     } catch let error as HubError {
       bar.finish()

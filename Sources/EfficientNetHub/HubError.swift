@@ -24,6 +24,7 @@ public enum HubError: Error, CustomStringConvertible, Equatable {
   /// The downloaded file could not be converted into the model.
   case conversionFailed(entry: String, reason: String)
 
+  /// The message, naming the entry, URL or file, and what to do where there is something to do.
   public var description: String {
     switch self {
     case .unknownEntry(let name, let known):
