@@ -27,12 +27,14 @@ extension TrainCommand {
   var startsFromPublishedWeights: Bool { pretrained || pretrainedEntry != nil }
 
   /// The weights the run starts from: `--weights`, or with `--pretrained` the model's published ones
-  /// (fetched into the cache the first time; see ``PretrainedLoading``).
-  func startingWeights() throws -> String? {
+  /// (fetched into the cache the first time; see ``PretrainedLoading``), with the batch-norm epsilon
+  /// their publisher's model uses when it is not the variant's.
+  func startingWeights() throws -> (path: String, batchNormEpsilon: Double?)? {
     try PretrainedLoading.checkExclusive(pretrained: startsFromPublishedWeights, weights: weights)
-    if let weights { return weights }
+    if let weights { return (weights, nil) }
     guard startsFromPublishedWeights else { return nil }
-    return try PretrainedLoading.fetch(model: model, entryName: pretrainedEntry).file.path
+    let (file, entry) = try PretrainedLoading.fetch(model: model, entryName: pretrainedEntry)
+    return (file.path, entry.batchNormEpsilon)
   }
 
   /// The values the flags give explicitly.

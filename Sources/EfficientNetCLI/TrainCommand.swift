@@ -331,8 +331,10 @@ struct TrainCommand: ParsableCommand {
 
   /// The model to train: the named one (scaled when asked), pretrained weights when given.
   func makeModel(classes: Int, recipe: TrainingRecipe) throws -> EfficientNet {
-    try ModelBuilding.trainable(
-      model: model, weights: try startingWeights(), classes: classes, inputChannels: inputChannels,
+    let start = try startingWeights()
+    return try ModelBuilding.trainable(
+      model: model, weights: start?.path, batchNormEpsilon: start?.batchNormEpsilon, classes: classes,
+      inputChannels: inputChannels,
       seed: seed, resolution: resolution, drop: recipe.dropout, dropPath: recipe.dropPath, scaling: scaling,
       batch: recipe.settings.batchSize)
   }

@@ -62,6 +62,11 @@ struct WeightsCommand: ParsableCommand {
     lines.append("")
     lines.append("cache: \(hub.cache.folder.path) (\(cached) of \(catalog.entries.count) entries cached)")
     if let mirror = hub.mirror { lines.append("mirror: \(mirror) (\(WeightsHub.mirrorVariable))") }
+    if let shipped = try? PretrainedModels.lite0WeightsURL() {
+      lines.append(
+        "shipped: \(PretrainedModels.defaultModelName) (Apache-2.0), the default without --weights: \(shipped.path)"
+      )
+    }
     return lines.joined(separator: "\n")
   }
 
