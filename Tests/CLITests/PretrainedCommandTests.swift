@@ -75,6 +75,27 @@ final class PretrainedCommandTests: XCTestCase {
     XCTAssertEqual(server.requests.count, 1)
   }
 
+  func testClassifyUsesTheEntrysPreprocessing() throws {
+    // The same file under an entry measured with another transform: crop 224 of 224, bilinear, 0.5/0.5.
+    let catalogPath = try XCTUnwrap(environment["EFFICIENTNET_WEIGHTS_CATALOG"])
+    var entries = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: catalogPath)))
+        as? [[String: Any]])
+    entries[0]["name"] = "efficientnet_lite0.other"
+    entries[0]["resizeSize"] = 224
+    entries[0]["interpolation"] = "bilinear"
+    entries[0]["mean"] = [0.5, 0.5, 0.5]
+    entries[0]["standardDeviation"] = [0.5, 0.5, 0.5]
+    try JSONSerialization.data(withJSONObject: entries).write(to: URL(fileURLWithPath: catalogPath))
+    let other = try CLITool.run(
+      ["classify", "--model", "lite0", "--pretrained", photo.path], environment: environment)
+    XCTAssertEqual(other.status, 0, other.error)
+    let reference = try CLITool.run(["classify", photo.path])
+    XCTAssertNotEqual(other.output, reference.output, "the entry's transform, not the variant's, was used")
+    XCTAssertEqual(
+      other.output.split(separator: "\n").first, reference.output.split(separator: "\n").first, "same image")
+  }
+
   func testWithoutANetworkTheErrorNamesTheURLAndHowToPassWeights() throws {
     let port = server.port
     server.stop()

@@ -79,6 +79,18 @@ final class WeightsCatalogTests: XCTestCase {
     XCTAssertThrowsError(try WeightsCatalog.current(environment: [WeightsCatalog.catalogVariable: file.path]))
   }
 
+  func testTheHubReadsTheMirrorFromTheEnvironment() throws {
+    let entry = try catalog.entry(forModel: "tf_lite2")
+    let plain = WeightsHub.standard(environment: ["HOME": "/home/u"])
+    XCTAssertNil(plain.mirror)
+    XCTAssertEqual(plain.downloadURL(for: entry)?.absoluteString, entry.url)
+    let mirrored = WeightsHub.standard(environment: [WeightsHub.mirrorVariable: "http://proxy.local/weights/"]
+    )
+    XCTAssertEqual(
+      mirrored.downloadURL(for: entry)?.absoluteString,
+      "http://proxy.local/weights/tf_efficientnet_lite2-dcccb7df.pth")
+  }
+
   func testCacheFolderFollowsXDGThenHome() {
     XCTAssertEqual(
       WeightsCache.standard(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/home/u"]).folder.path,
