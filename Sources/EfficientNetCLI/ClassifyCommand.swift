@@ -54,14 +54,14 @@ struct ClassifyCommand: ParsableCommand {
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
-    let classifier = try makeClassifier()
+    let (classifier, weightsFile) = try makeClassifier()
     let files = try ImageFiles.collect(paths)
     let progress = ProgressBar(total: files.count, label: "classify", enabled: files.count > 1)
     var failures = 0
     let start = Date()
     for file in files {
       do {
-        let predictions = try ModelLoading.attributingOverflow(to: weights) {
+        let predictions = try ModelLoading.attributingOverflow(to: weightsFile) {
           try classifier.classify(contentsOf: file, top: top)
         }
         progress.clearLine()
@@ -92,7 +92,8 @@ struct ClassifyCommand: ParsableCommand {
     if failures > 0 { throw ExitCode(1) }
   }
 
-  private func makeClassifier() throws -> ImageClassifier {
+  /// The classifier, and its weights file as messages name it.
+  private func makeClassifier() throws -> (ImageClassifier, String?) {
     var names: [String]?
     if let labels {
       let text: String
@@ -119,7 +120,7 @@ struct ClassifyCommand: ParsableCommand {
     // Published weights are run with the transform they were measured with (resize, crop, filter,
     // mean/std), which may differ from the variant's defaults.
     if let preprocessing = loaded.preprocessing { classifier.preprocessing = preprocessing }
-    return classifier
+    return (classifier, loaded.weightsFile)
   }
 
   private func textBlock(file: URL, _ predictions: [Prediction]) -> String {

@@ -69,7 +69,7 @@ struct EmbedCommand: ParsableCommand {
 
     func flush() throws {
       guard !pending.isEmpty else { return }
-      let batch = try ModelLoading.attributingOverflow(to: weights) {
+      let batch = try ModelLoading.attributingOverflow(to: loaded.weightsFile) {
         try embedder.embeddings(for: pending.map(\.image))
       }
       values += batch.scalars

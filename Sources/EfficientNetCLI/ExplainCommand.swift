@@ -67,7 +67,7 @@ struct ExplainCommand: ParsableCommand {
     let explainer = try GradCAM(model: network, layer: GradCAMLayer(rawValue: layer) ?? .head)
     if let preprocessing = loaded.preprocessing { explainer.preprocessing = preprocessing }
     let decoded = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image))
-    let map = try ModelLoading.attributingOverflow(to: weights) {
+    let map = try ModelLoading.attributingOverflow(to: loaded.weightsFile) {
       try explainer.explain(decoded, classIndex: classIndex)
     }
     let projected = map.projected(

@@ -21,23 +21,24 @@ enum ModelLoading {
       let (file, found) = try PretrainedLoading.fetch(
         model: model ?? PretrainedModels.defaultModelName, entryName: entry)
       let network = try EfficientNet.load(configuration: try found.configuration(), contentsOf: file)
-      return LoadedModel(network: network, preprocessing: found.preprocessing, entry: found)
+      return LoadedModel(
+        network: network, preprocessing: found.preprocessing, entry: found, weightsFile: file.path)
     }
     guard let weights else {
       let configuration = try ModelRegistry.configuration(named: model ?? PretrainedModels.defaultModelName)
       let network = try EfficientNet(
         configuration: configuration, contentsOf: try PretrainedModels.lite0WeightsURL())
-      return LoadedModel(network: network, preprocessing: nil, entry: nil)
+      return LoadedModel(network: network, preprocessing: nil, entry: nil, weightsFile: nil)
     }
     let url = URL(fileURLWithPath: weights)
     if let model {
       let network = try EfficientNet.load(
         configuration: try ModelRegistry.configuration(named: model), contentsOf: url)
-      return LoadedModel(network: network, preprocessing: nil, entry: nil)
+      return LoadedModel(network: network, preprocessing: nil, entry: nil, weightsFile: weights)
     }
     let (network, note) = try EfficientNet.load(contentsOf: url)
     if let note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-    return LoadedModel(network: network, preprocessing: nil, entry: nil)
+    return LoadedModel(network: network, preprocessing: nil, entry: nil, weightsFile: weights)
   }
 }
 

@@ -9,6 +9,9 @@ struct LoadedModel {
   var network: EfficientNet
   var preprocessing: PreprocessingConfiguration?
   var entry: WeightsEntry?
+  /// The weights file as messages name it: `--weights`, the cached published file, or nil for the
+  /// shipped Lite0.
+  var weightsFile: String?
 }
 
 /// `--pretrained`: the published weights of a model, fetched into the cache (see ``WeightsHub``).
