@@ -35,6 +35,7 @@ let package = Package(
     .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
     .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
     .library(name: "EfficientNetHub", targets: ["EfficientNetHub"]),
+    .library(name: "EfficientNetDetection", targets: ["EfficientNetDetection"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -87,13 +88,18 @@ let package = Package(
       dependencies: ["EfficientNetModels", "EfficientNetImageIO", "WeightIO", "EfficientNetFiles"],
       swiftSettings: vectorFlags),
 
+    // EfficientDet on the EfficientNet backbones: the family, its layout (effdet's names) and costs.
+    .target(
+      name: "EfficientNetDetection", dependencies: ["EfficientNetModels", "EfficientNetCore"],
+      swiftSettings: vectorFlags),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
       dependencies: [
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
-        "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub",
+        "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub", "EfficientNetDetection",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -107,7 +113,9 @@ let package = Package(
       swiftSettings: vectorFlags),
     .testTarget(
       name: "CLITests",
-      dependencies: ["EfficientNetCLI", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport"],
+      dependencies: [
+        "EfficientNetCLI", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport", "EfficientNetDetection",
+      ],
       swiftSettings: vectorFlags),
     // Every class of hostile input the adversarial run found, each built by its test (no large files).
     .testTarget(
@@ -143,6 +151,10 @@ let package = Package(
         "EfficientNetTestSupport",
       ],
       swiftSettings: vectorFlags),
+    .testTarget(
+      name: "DetectionTests",
+      dependencies: ["EfficientNetDetection", "EfficientNetModels", "EfficientNetTestSupport"],
+      exclude: ["Fixtures"], swiftSettings: vectorFlags),
     .testTarget(
       name: "WeightIOTests", dependencies: ["WeightIO", "EfficientNetTestSupport"], exclude: ["Fixtures"],
       swiftSettings: vectorFlags),

@@ -8,11 +8,16 @@ struct InfoCommand: ParsableCommand {
     commandName: "info",
     abstract: "Show the EfficientNet family: width, depth, resolution, dropout, parameters and MACs.",
     discussion: """
-      Without options, lists every named variant at its native resolution. With --phi, shows the models that compound scaling gives (depth alpha^phi, width beta^phi, resolution gamma^phi) from B0, from --model, or from a custom baseline (--blocks, --base-width, --base-resolution), e.g. the coefficients `efficientnet search` found.
+      Without options, lists every named variant at its native resolution. With --phi, shows the models that compound scaling gives (depth alpha^phi, width beta^phi, resolution gamma^phi) from B0, from --model, or from a custom baseline (--blocks, --base-width, --base-resolution), e.g. the coefficients `efficientnet search` found. With --detectors (or --model naming detectors), lists EfficientDet D0-D7x and Lite0-4 under effdet's names, or with --phi the detectors EfficientDet's own scaling gives (BiFPN width 64*1.35^phi, 3+phi cells, 3+phi/3 head repeats, input 512+128*phi).
       """)
 
   @Flag(name: .long, help: "Print one JSON array of objects instead of a table.")
   var json = false
+
+  @Flag(
+    name: .long,
+    help: "List the EfficientDet detectors (D0-D7x, Lite0-4): backbone, input, BiFPN, heads, params, MACs.")
+  var detectors = false
 
   @Option(name: .long, help: "Only these models (comma-separated names or aliases, e.g. b0,lite0).")
   var model: String?
@@ -50,7 +55,7 @@ struct InfoCommand: ParsableCommand {
     }
     try FlagLimits.check(baseResolution, in: FlagLimits.resolution, "--base-resolution")
     try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
-    if phi == nil
+    if phi == nil && !detectors
       && (alpha != CompoundScaling.paper.alpha || beta != CompoundScaling.paper.beta
         || gamma != CompoundScaling.paper.gamma)
     {
@@ -59,14 +64,20 @@ struct InfoCommand: ParsableCommand {
   }
 
   func run() throws {
+    if listsDetectors { return try runDetectors() }
     let configurations = try selectedConfigurations()
     let rows = try configurations.map { try InfoRow(configuration: $0, resolution: resolution) }
+    try printRows(rows, table: InfoRow.table)
+  }
+
+  /// Prints `rows` as one pretty JSON array with `--json`, else as `table` lays them out.
+  func printRows<Row: Encodable>(_ rows: [Row], table: ([Row]) -> String) throws {
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       print(String(decoding: try encoder.encode(rows), as: UTF8.self))
     } else {
-      print(InfoRow.table(rows))
+      print(table(rows))
     }
   }
 
@@ -138,33 +149,13 @@ struct InfoRow: Encodable {
     let cells = rows.map { row in
       [
         row.name, format(row.width), format(row.depth), String(row.resolution), format(row.dropout),
-        grouped(row.params), String(format: "%.3fB", Double(row.macs) / 1e9),
+        TextTable.grouped(row.params), String(format: "%.3fB", Double(row.macs) / 1e9),
       ]
     }
-    let widths = header.indices.map { column in
-      max(header[column].count, cells.map { $0[column].count }.max() ?? 0)
-    }
-    func line(_ values: [String]) -> String {
-      values.enumerated().map { column, value in
-        column == 0
-          ? value.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-          : String(repeating: " ", count: widths[column] - value.count) + value
-      }.joined(separator: "  ")
-    }
-    return ([line(header)] + cells.map(line)).joined(separator: "\n")
+    return TextTable.render(header: header, rows: cells)
   }
 
   private static func format(_ value: Double) -> String {
     value == value.rounded() ? String(format: "%.1f", value) : String(format: "%g", value)
-  }
-
-  private static func grouped(_ value: Int) -> String {
-    let digits = Array(String(value))
-    var result = ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-      result.append(digit)
-    }
-    return result
   }
 }

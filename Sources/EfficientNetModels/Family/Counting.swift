@@ -6,6 +6,12 @@ public struct ModelCost: Equatable, Sendable {
   public var parameters: Int
   /// Multiply-accumulates of one forward pass of one image (the paper's "FLOPs").
   public var multiplyAccumulates: Int
+
+  /// A cost of `parameters` and `multiplyAccumulates`.
+  public init(parameters: Int, multiplyAccumulates: Int) {
+    self.parameters = parameters
+    self.multiplyAccumulates = multiplyAccumulates
+  }
 }
 
 extension Architecture {

@@ -107,7 +107,8 @@ public enum ModelRegistry {
     return configuration
   }
 
-  static func formatNumber(_ value: Double) -> String {
+  /// A number as model names write it: `2` for integers, `1.5` otherwise.
+  public static func formatNumber(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
   }
 }
