@@ -31,6 +31,8 @@ final class PretrainedCommandTests: XCTestCase {
     environment = [
       "XDG_CACHE_HOME": try makeTemporaryFolder("cache").path, "EFFICIENTNET_WEIGHTS_CATALOG": catalog.path,
       "EFFICIENTNET_WEIGHTS_MIRROR": server.baseURL,
+      // A proxy in the test's environment must not stand between the tool and the local server.
+      "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1",
     ]
   }
 

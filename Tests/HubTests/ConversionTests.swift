@@ -12,6 +12,7 @@ final class ConversionTests: XCTestCase {
     let bytes = try Data(contentsOf: checkpoint)
     var hash = SHA256()
     hash.update(bytes)
+    setenv("no_proxy", "127.0.0.1", 1)
     let server = try LocalHTTPServer()
     defer { server.stop() }
     server.serve(bytes, at: "/efficientnet-lite0-57934424.pth")

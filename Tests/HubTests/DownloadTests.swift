@@ -13,6 +13,8 @@ final class DownloadTests: XCTestCase {
   }
 
   override func setUpWithError() throws {
+    // A proxy in the test's environment must not stand between the downloader and the local server.
+    setenv("no_proxy", "127.0.0.1", 1)
     server = try LocalHTTPServer()
     server.serve(payload, at: "/models/weights-abc.pth")
   }
