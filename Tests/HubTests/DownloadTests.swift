@@ -151,6 +151,29 @@ final class DownloadTests: XCTestCase {
     XCTAssertEqual(server.requests.count, 1, "not retried")
   }
 
+  func testAServerWithoutALengthIsCutOffAtTheLimitWhileStreaming() throws {
+    server.omitLength()
+    let hub = try hub()
+    XCTAssertThrowsError(try hub.weights(for: entry(byteSize: 1000), converter: Self.copying)) {
+      XCTAssertTrue("\($0)".contains("more than 1000 bytes"), "\($0)")
+    }
+    XCTAssertEqual(partialFiles(hub), [])
+    server.omitLength(false)
+  }
+
+  func testAServerThatNeverAnswersTimesOut() throws {
+    server.stallNext(1, at: "/models/weights-abc.pth", seconds: 4)
+    let hub = WeightsHub(
+      cache: WeightsCache(folder: try makeTemporaryFolder("cache")),
+      policy: DownloadPolicy(attempts: 1, firstBackoff: 0, idleTimeout: 1, attemptTimeout: 10))
+    let start = Date()
+    XCTAssertThrowsError(try hub.weights(for: entry(), converter: Self.copying)) {
+      XCTAssertTrue("\($0)".contains("/models/weights-abc.pth"), "\($0)")
+      XCTAssertTrue("\($0)".contains("1 attempt"), "\($0)")
+    }
+    XCTAssertLessThan(Date().timeIntervalSince(start), 3.5, "the idle timeout ended the wait")
+  }
+
   func testTheMirrorServesTheSameFileName() throws {
     server.serve(payload, at: "/mirror/weights-abc.pth")
     let hub = try hub(mirror: server.baseURL + "/mirror/")

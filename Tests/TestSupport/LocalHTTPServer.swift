@@ -34,6 +34,8 @@ public final class LocalHTTPServer: @unchecked Sendable {
   private var statusFailures: [String: (status: Int, remaining: Int)] = [:]
   private var cutOffs: [String: (bytes: Int, remaining: Int)] = [:]
   private var ignoresRange = false
+  private var stalls: [String: (seconds: Double, remaining: Int)] = [:]
+  private var omitsLength = false
   private var running = true
 
   /// Starts listening on an ephemeral port of 127.0.0.1.
@@ -86,6 +88,15 @@ public final class LocalHTTPServer: @unchecked Sendable {
     locked { cutOffs[path] = (bytes, count) }
   }
 
+  /// Holds the next `count` requests for `path` for `seconds` without answering, then closes them.
+  public func stallNext(_ count: Int, at path: String, seconds: Double) {
+    locked { stalls[path] = (seconds, count) }
+  }
+
+  /// Sends no `Content-Length` (the body ends when the connection closes), as a careless or hostile
+  /// server may.
+  public func omitLength(_ omits: Bool = true) { locked { omitsLength = omits } }
+
   /// Makes the server answer every request with the whole file (200), ignoring `Range`.
   public func ignoreRange(_ ignores: Bool = true) { locked { ignoresRange = ignores } }
 
@@ -99,8 +110,9 @@ public final class LocalHTTPServer: @unchecked Sendable {
       return running
     }
     guard wasRunning else { return }
+    // The accept loop closes the socket itself when it wakes, so its number cannot be reused (by
+    // another test's server) while the loop may still call accept on it.
     shutdown(listener, Int32(SHUT_RDWR))
-    close(listener)
   }
 
   #if os(Linux)
@@ -116,7 +128,8 @@ public final class LocalHTTPServer: @unchecked Sendable {
   }
 
   private func acceptLoop() {
-    while true {
+    defer { close(listener) }
+    while locked({ running }) {
       let connection = accept(listener, nil, nil)
       if connection < 0 {
         if errno == EINTR { continue }
@@ -136,8 +149,14 @@ public final class LocalHTTPServer: @unchecked Sendable {
     let range = lines.dropFirst().first { $0.lowercased().hasPrefix("range:") }.map {
       String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces)
     }
-    let (file, failure, cutOff, ignoring) = locked { () -> (Data?, Int?, Int?, Bool) in
+    let stall = locked { () -> Double? in
       log.append(Request(path: path, range: range))
+      guard let pending = stalls[path], pending.remaining > 0 else { return nil }
+      stalls[path] = (pending.seconds, pending.remaining - 1)
+      return pending.seconds
+    }
+    if let stall { return Thread.sleep(forTimeInterval: stall) }
+    let (file, failure, cutOff, ignoring) = locked { () -> (Data?, Int?, Int?, Bool) in
       var failure: Int?
       if let pending = statusFailures[path], pending.remaining > 0 {
         statusFailures[path] = (pending.status, pending.remaining - 1)
@@ -188,7 +207,8 @@ public final class LocalHTTPServer: @unchecked Sendable {
   private func respond(
     _ connection: Int32, status: Int, headers: [String: String], body: Data, cutOffAfter: Int? = nil
   ) {
-    var head = "HTTP/1.1 \(status) Status\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+    var head = "HTTP/1.1 \(status) Status\r\nConnection: close\r\n"
+    if !locked({ omitsLength }) { head += "Content-Length: \(body.count)\r\n" }
     for (name, value) in headers { head += "\(name): \(value)\r\n" }
     head += "Accept-Ranges: bytes\r\n\r\n"
     var bytes = Data(head.utf8)
