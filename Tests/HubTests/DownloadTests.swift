@@ -93,6 +93,22 @@ final class DownloadTests: XCTestCase {
     XCTAssertTrue(range.hasPrefix("bytes=") && range != "bytes=0-", range)
   }
 
+  func testAnInterruptedRunLeavesOnlyThePartialFileAndTheNextRunResumesIt() throws {
+    server.cutOffNext(3, at: "/models/weights-abc.pth", afterBytes: 30_000)
+    let hub = try hub()
+    XCTAssertThrowsError(try hub.weights(for: entry(), converter: Self.copying)) {
+      XCTAssertTrue("\($0)".contains("3 attempts"), "\($0)")
+    }
+    XCTAssertFalse(hub.cache.contains(entry()), "nothing half-written is cached")
+    XCTAssertEqual(partialFiles(hub), ["weights-abc.pth.partial"])
+    let kept = try Data(contentsOf: hub.cache.partialFile(for: entry()))
+    XCTAssertEqual(kept, payload.prefix(kept.count), "what arrived is kept, in order")
+    XCTAssertGreaterThan(kept.count, 0)
+    let file = try hub.weights(for: entry(), converter: Self.copying)
+    XCTAssertEqual(try Data(contentsOf: file), payload)
+    XCTAssertEqual(server.requests.last?.range, "bytes=\(kept.count)-")
+  }
+
   func testResumesAPartialFileLeftByAnEarlierRun() throws {
     let hub = try hub()
     try FileManager.default.createDirectory(
