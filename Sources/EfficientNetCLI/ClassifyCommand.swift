@@ -12,7 +12,7 @@ struct ClassifyCommand: ParsableCommand {
     commandName: "classify",
     abstract: "Classify JPEG and PNG images (default: the shipped pretrained EfficientNet-Lite0, ImageNet).",
     discussion: """
-      Each PATH is an image file or a folder (every .jpg, .jpeg, .png and .dcm DICOM inside, recursively, in name order). A file that fails to decode is reported and skipped; the exit status is 1 when any failed. Preprocessing is timm's evaluation transform for the model (resize, center crop, normalize).
+      Each PATH is an image file or a folder (every .jpg, .jpeg, .png and .dcm DICOM inside, recursively, in name order). A file that fails to decode is reported and skipped; the exit status is 1 when any failed. Preprocessing is timm's evaluation transform for the model (resize, center crop, normalize), or for published weights (--pretrained) the one their entry in `efficientnet weights` records.
       """)
 
   @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
