@@ -34,6 +34,7 @@ let package = Package(
     .library(name: "EfficientNetLayers", targets: ["EfficientNetLayers"]),
     .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
     .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
+    .library(name: "EfficientNetHub", targets: ["EfficientNetHub"]),
     .library(name: "EfficientNetDetection", targets: ["EfficientNetDetection"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
@@ -81,6 +82,12 @@ let package = Package(
       dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles"],
       swiftSettings: vectorFlags),
 
+    // Published weights by name: the catalog, SHA-256, the cache, resumable downloads, conversion.
+    .target(
+      name: "EfficientNetHub",
+      dependencies: ["EfficientNetModels", "EfficientNetImageIO", "WeightIO", "EfficientNetFiles"],
+      swiftSettings: vectorFlags),
+
     // EfficientDet on the EfficientNet backbones: the family, its layout (effdet's names) and costs.
     .target(
       name: "EfficientNetDetection",
@@ -95,7 +102,7 @@ let package = Package(
       dependencies: [
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
-        "EfficientNetSearch", "EfficientNetFiles", "EfficientNetDetection",
+        "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub", "EfficientNetDetection",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -109,7 +116,9 @@ let package = Package(
       swiftSettings: vectorFlags),
     .testTarget(
       name: "CLITests",
-      dependencies: ["EfficientNetCLI", "WeightIO", "EfficientNetTestSupport", "EfficientNetDetection"],
+      dependencies: [
+        "EfficientNetCLI", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport", "EfficientNetDetection",
+      ],
       swiftSettings: vectorFlags),
     // Every class of hostile input the adversarial run found, each built by its test (no large files).
     .testTarget(
@@ -118,6 +127,10 @@ let package = Package(
         "EfficientNetCLI", "EfficientNetFiles", "WeightIO", "EfficientNetImageIO", "EfficientNetModels",
         "EfficientNetTraining", "EfficientNetTestSupport",
       ],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "HubTests",
+      dependencies: ["EfficientNetHub", "EfficientNetModels", "WeightIO", "EfficientNetTestSupport"],
       swiftSettings: vectorFlags),
     .testTarget(
       name: "KernelTests", dependencies: ["EfficientNetKernels", "EfficientNetTestSupport"],

@@ -12,14 +12,20 @@ struct ClassifyCommand: ParsableCommand {
     commandName: "classify",
     abstract: "Classify JPEG and PNG images (default: the shipped pretrained EfficientNet-Lite0, ImageNet).",
     discussion: """
-      Each PATH is an image file or a folder (every .jpg, .jpeg, .png and .dcm DICOM inside, recursively, in name order). A file that fails to decode is reported and skipped; the exit status is 1 when any failed. Preprocessing is timm's evaluation transform for the model (resize, center crop, normalize).
+      Each PATH is an image file or a folder (every .jpg, .jpeg, .png and .dcm DICOM inside, recursively, in name order). A file that fails to decode is reported and skipped; the exit status is 1 when any failed. Preprocessing is timm's evaluation transform for the model (resize, center crop, normalize), or for published weights (--pretrained) the one their entry in `efficientnet weights` records.
       """)
 
   @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
   var model: String?
 
-  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0).")
+  @Option(
+    name: .long,
+    help:
+      "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0, else --model's published weights)."
+  )
   var weights: String?
+
+  @OptionGroup var published: PretrainedOptions
 
   @Option(
     name: .long,
@@ -48,14 +54,14 @@ struct ClassifyCommand: ParsableCommand {
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
-    let classifier = try makeClassifier()
+    let (classifier, weightsFile) = try makeClassifier()
     let files = try ImageFiles.collect(paths)
     let progress = ProgressBar(total: files.count, label: "classify", enabled: files.count > 1)
     var failures = 0
     let start = Date()
     for file in files {
       do {
-        let predictions = try ModelLoading.attributingOverflow(to: weights) {
+        let predictions = try ModelLoading.attributingOverflow(to: weightsFile) {
           try classifier.classify(contentsOf: file, top: top)
         }
         progress.clearLine()
@@ -86,7 +92,8 @@ struct ClassifyCommand: ParsableCommand {
     if failures > 0 { throw ExitCode(1) }
   }
 
-  private func makeClassifier() throws -> ImageClassifier {
+  /// The classifier, and its weights file as messages name it.
+  private func makeClassifier() throws -> (ImageClassifier, String?) {
     var names: [String]?
     if let labels {
       let text: String
@@ -99,7 +106,9 @@ struct ClassifyCommand: ParsableCommand {
         !$0.isEmpty
       }
     }
-    let network = try ModelLoading.load(model: model, weights: weights)
+    let loaded = try ModelLoading.resolve(
+      model: model, weights: weights, pretrained: published.pretrained, entry: published.entry)
+    let network = loaded.network
     if names == nil, let weights,
       case .safeTensors? = try? WeightFileFormat.of(contentsOf: URL(fileURLWithPath: weights)),
       let stored = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights)).classNames,
@@ -107,7 +116,11 @@ struct ClassifyCommand: ParsableCommand {
     {
       names = stored  // a trained model's own class names
     }
-    return try ImageClassifier(model: network, labels: names)
+    let classifier = try ImageClassifier(model: network, labels: names)
+    // Published weights are run with the transform they were measured with (resize, crop, filter,
+    // mean/std), which may differ from the variant's defaults.
+    if let preprocessing = loaded.preprocessing { classifier.preprocessing = preprocessing }
+    return (classifier, loaded.weightsFile)
   }
 
   private func textBlock(file: URL, _ predictions: [Prediction]) -> String {

@@ -12,7 +12,7 @@ struct EfficientNetCommand: ParsableCommand {
     subcommands: [
       BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EmbedCommand.self, EvaluateCommand.self,
       ExplainCommand.self, InfoCommand.self,
-      RunCommand.self, SearchCommand.self, TrainCommand.self,
+      RunCommand.self, SearchCommand.self, TrainCommand.self, WeightsCommand.self,
     ])
 
   /// Parses the normalized arguments (see ``ArgumentNormalizing``) and runs the chosen command.

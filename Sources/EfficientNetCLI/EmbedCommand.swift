@@ -17,8 +17,14 @@ struct EmbedCommand: ParsableCommand {
   @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
   var model: String?
 
-  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0).")
+  @Option(
+    name: .long,
+    help:
+      "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0, else --model's published weights)."
+  )
   var weights: String?
+
+  @OptionGroup var published: PretrainedOptions
 
   @Option(name: .long, help: "The safetensors file to write.")
   var output: String
@@ -44,11 +50,14 @@ struct EmbedCommand: ParsableCommand {
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
-    let network = try ModelLoading.load(model: model, weights: weights)
+    let loaded = try ModelLoading.resolve(
+      model: model, weights: weights, pretrained: published.pretrained, entry: published.entry)
+    let network = loaded.network
     try MachineMemory.require(
       network.architecture, batch: batchSize, side: resolution ?? network.configuration.resolution,
       training: false)
     let embedder = ImageEmbedder(model: network)
+    if let preprocessing = loaded.preprocessing { embedder.preprocessing = preprocessing }
     if let resolution { embedder.preprocessing.resolution = resolution }
     let files = try ImageFiles.collect(paths)
     let progress = ProgressBar(total: files.count, label: "embed", enabled: files.count > 1)
@@ -60,7 +69,7 @@ struct EmbedCommand: ParsableCommand {
 
     func flush() throws {
       guard !pending.isEmpty else { return }
-      let batch = try ModelLoading.attributingOverflow(to: weights) {
+      let batch = try ModelLoading.attributingOverflow(to: loaded.weightsFile) {
         try embedder.embeddings(for: pending.map(\.image))
       }
       values += batch.scalars

@@ -16,8 +16,14 @@ struct ExplainCommand: ParsableCommand {
   @Option(name: .long, help: "Model name or alias (default: efficientnet_lite0, or inferred from --weights).")
   var model: String?
 
-  @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0).")
+  @Option(
+    name: .long,
+    help:
+      "Weights: safetensors or a PyTorch .pth/.pt (default: the shipped Lite0, else --model's published weights)."
+  )
   var weights: String?
+
+  @OptionGroup var published: PretrainedOptions
 
   @Option(name: .long, help: "The PNG file to write.")
   var output: String
@@ -51,14 +57,17 @@ struct ExplainCommand: ParsableCommand {
 
   func run() throws {
     if let threads { ComputePool.shared.threadCount = threads }
-    let network = try ModelLoading.load(model: model, weights: weights)
+    let loaded = try ModelLoading.resolve(
+      model: model, weights: weights, pretrained: published.pretrained, entry: published.entry)
+    let network = loaded.network
     let classCount = network.configuration.classCount
     if let classIndex, classIndex >= classCount {
       throw CommandError("--class \(classIndex) is outside the model's classes 0..<\(classCount)")
     }
     let explainer = try GradCAM(model: network, layer: GradCAMLayer(rawValue: layer) ?? .head)
+    if let preprocessing = loaded.preprocessing { explainer.preprocessing = preprocessing }
     let decoded = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image))
-    let map = try ModelLoading.attributingOverflow(to: weights) {
+    let map = try ModelLoading.attributingOverflow(to: loaded.weightsFile) {
       try explainer.explain(decoded, classIndex: classIndex)
     }
     let projected = map.projected(

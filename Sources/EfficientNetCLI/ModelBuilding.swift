@@ -96,14 +96,17 @@ struct ScalingOptions: ParsableArguments {
 
 /// Builds the model to train: pretrained weights when given (classifier replaced when the class count
 /// differs, stem adapted to the input channels with timm's rule), otherwise timm's random
-/// initialization from the seed.
+/// initialization from the seed; `batchNormEpsilon`, when given, is the one the weights were trained
+/// with (torchvision's B5–B7).
 enum ModelBuilding {
   static func trainable(
-    model: String, weights: String?, classes: Int, inputChannels: Int, seed: UInt64, resolution: Int?,
+    model: String, weights: String?, batchNormEpsilon: Double? = nil, classes: Int, inputChannels: Int,
+    seed: UInt64, resolution: Int?,
     drop: Double? = nil, dropPath: Double? = nil, scaling: ScalingOptions? = nil, batch: Int
   ) throws -> EfficientNet {
     var configuration = try ModelRegistry.configuration(named: model)
     if let scaling { configuration = try scaling.apply(to: configuration) }
+    if let batchNormEpsilon { configuration.batchNormEpsilon = batchNormEpsilon }
     if let drop { configuration.dropoutRate = drop }
     if let dropPath { configuration.dropConnectRate = dropPath }
     if let resolution { configuration.resolution = resolution }

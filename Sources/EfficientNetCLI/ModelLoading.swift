@@ -1,30 +1,44 @@
 import EfficientNetModels
 import Foundation
 
-/// Resolves `--model` and `--weights` into a loaded model.
+/// Resolves `--model`, `--weights` and `--pretrained` into a loaded model.
 enum ModelLoading {
-  /// Loads `weights` (safetensors or PyTorch; the shipped Lite0 when nil) for `model` (when nil: Lite0
-  /// for the shipped weights, otherwise the named variant whose tensors fit the file).
+  /// Loads `weights` (safetensors or PyTorch) for `model` (when nil: the named variant whose tensors
+  /// fit the file); without `weights`, the shipped Lite0 for Lite0 (or no model), else the model's
+  /// published weights (see ``PretrainedLoading``).
   static func load(model: String?, weights: String?) throws -> EfficientNet {
+    try resolve(model: model, weights: weights).network
+  }
+
+  /// Like ``load(model:weights:)``, with the published weights when `pretrained` (or `entry`) asks
+  /// for them, and the preprocessing those weights were measured with.
+  static func resolve(model: String?, weights: String?, pretrained: Bool = false, entry: String? = nil)
+    throws -> LoadedModel
+  {
+    let published = pretrained || entry != nil
+    try PretrainedLoading.checkExclusive(pretrained: published, weights: weights)
+    if try PretrainedLoading.usesPublishedWeights(model: model, weights: weights, pretrained: published) {
+      let (file, found) = try PretrainedLoading.fetch(
+        model: model ?? PretrainedModels.defaultModelName, entryName: entry)
+      let network = try EfficientNet.load(configuration: try found.configuration(), contentsOf: file)
+      return LoadedModel(
+        network: network, preprocessing: found.preprocessing, entry: found, weightsFile: file.path)
+    }
     guard let weights else {
-      let name = model ?? PretrainedModels.defaultModelName
-      let configuration = try ModelRegistry.configuration(named: name)
-      guard configuration.name == PretrainedModels.defaultModelName else {
-        throw CommandError(
-          "only \(PretrainedModels.defaultModelName) ships with pretrained weights; pass --weights for \(name)"
-        )
-      }
-      return try EfficientNet(
+      let configuration = try ModelRegistry.configuration(named: model ?? PretrainedModels.defaultModelName)
+      let network = try EfficientNet(
         configuration: configuration, contentsOf: try PretrainedModels.lite0WeightsURL())
+      return LoadedModel(network: network, preprocessing: nil, entry: nil, weightsFile: nil)
     }
     let url = URL(fileURLWithPath: weights)
     if let model {
-      return try EfficientNet.load(
+      let network = try EfficientNet.load(
         configuration: try ModelRegistry.configuration(named: model), contentsOf: url)
+      return LoadedModel(network: network, preprocessing: nil, entry: nil, weightsFile: weights)
     }
     let (network, note) = try EfficientNet.load(contentsOf: url)
     if let note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-    return network
+    return LoadedModel(network: network, preprocessing: nil, entry: nil, weightsFile: weights)
   }
 }
 

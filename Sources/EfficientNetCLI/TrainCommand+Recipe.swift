@@ -20,14 +20,21 @@ extension TrainCommand {
   /// The recipe the run uses: `--recipe`, else fine-tuning from pretrained weights, else scratch.
   var recipeName: RecipeName {
     recipe.flatMap(RecipeName.init(rawValue:))
-      ?? .default(startsFromPretrainedWeights: weights != nil || pretrained)
+      ?? .default(startsFromPretrainedWeights: weights != nil || startsFromPublishedWeights)
   }
 
-  /// The weights the run starts from: `--weights`, or with `--pretrained` the model's published ones.
-  func startingWeights() throws -> String? {
-    if let weights { return weights }
-    guard pretrained else { return nil }
-    throw CommandError("--pretrained: published weights are not available yet; pass --weights FILE")
+  /// Whether the run starts from published weights (`--pretrained` or `--pretrained-entry`).
+  var startsFromPublishedWeights: Bool { pretrained || pretrainedEntry != nil }
+
+  /// The weights the run starts from: `--weights`, or with `--pretrained` the model's published ones
+  /// (fetched into the cache the first time; see ``PretrainedLoading``), with the batch-norm epsilon
+  /// their publisher's model uses when it is not the variant's.
+  func startingWeights() throws -> (path: String, batchNormEpsilon: Double?)? {
+    try PretrainedLoading.checkExclusive(pretrained: startsFromPublishedWeights, weights: weights)
+    if let weights { return (weights, nil) }
+    guard startsFromPublishedWeights else { return nil }
+    let (file, entry) = try PretrainedLoading.fetch(model: model, entryName: pretrainedEntry)
+    return (file.path, entry.batchNormEpsilon)
   }
 
   /// The values the flags give explicitly.

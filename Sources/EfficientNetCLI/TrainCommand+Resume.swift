@@ -24,6 +24,7 @@ extension TrainCommand {
     set("--model", model)
     set("--recipe", recipeName.rawValue)
     set("--pretrained", pretrained)
+    set("--pretrained-entry", pretrainedEntry)
     set("--data", dataOptions.data)
     set("--val-data", dataOptions.valData)
     set("--val-split", dataOptions.valSplit)

@@ -153,8 +153,18 @@ struct TrainCommand: ParsableCommand {
   var overwrite = false
 
   @Flag(
-    name: .long, help: "Start from the published ImageNet weights of --model (see `efficientnet weights`).")
+    name: .long,
+    help:
+      "Start from the published ImageNet weights of --model, downloaded once into the cache (see `efficientnet weights`)."
+  )
   var pretrained = false
+
+  @Option(
+    name: .customLong("pretrained-entry"),
+    help:
+      "Which published weights of --model to start from, by name (implies --pretrained; e.g. efficientnet_b0.ra_in1k)."
+  )
+  var pretrainedEntry: String?
 
   @Flag(
     name: .long,
@@ -321,8 +331,10 @@ struct TrainCommand: ParsableCommand {
 
   /// The model to train: the named one (scaled when asked), pretrained weights when given.
   func makeModel(classes: Int, recipe: TrainingRecipe) throws -> EfficientNet {
-    try ModelBuilding.trainable(
-      model: model, weights: try startingWeights(), classes: classes, inputChannels: inputChannels,
+    let start = try startingWeights()
+    return try ModelBuilding.trainable(
+      model: model, weights: start?.path, batchNormEpsilon: start?.batchNormEpsilon, classes: classes,
+      inputChannels: inputChannels,
       seed: seed, resolution: resolution, drop: recipe.dropout, dropPath: recipe.dropPath, scaling: scaling,
       batch: recipe.settings.batchSize)
   }

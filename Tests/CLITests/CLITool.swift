@@ -20,11 +20,17 @@ enum CLITool {
     }
   }
 
-  /// Runs the tool to completion; returns its exit status, standard output and standard error.
-  static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+  /// Runs the tool to completion, with `environment` added to the test's own; returns its exit
+  /// status, standard output and standard error.
+  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (
+    status: Int32, output: String, error: String
+  ) {
     let process = Process()
     process.executableURL = try url
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     // Standard error goes to a file, so a chatty tool can never block on a full pipe.
     let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent(
       "cli-\(UUID().uuidString).err")
