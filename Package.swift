@@ -34,6 +34,7 @@ let package = Package(
     .library(name: "EfficientNetLayers", targets: ["EfficientNetLayers"]),
     .library(name: "EfficientNetTraining", targets: ["EfficientNetTraining"]),
     .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
+    .library(name: "EfficientNetPlots", targets: ["EfficientNetPlots"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -50,6 +51,8 @@ let package = Package(
     // Reading only regular files, and writing atomically over nothing but regular files.
     .target(name: "EfficientNetFiles"),
     .target(name: "WeightIO", dependencies: ["EfficientNetFiles"], swiftSettings: vectorFlags),
+    // SVG charts in pure Swift: line charts, panels, confusion matrices and ROC curves.
+    .target(name: "EfficientNetPlots", dependencies: ["EfficientNetFiles"]),
     // C shims over libjpeg(-turbo) and libpng: their errors longjmp, which Swift cannot cross.
     .target(
       name: "CImageCodecs",
@@ -70,14 +73,14 @@ let package = Package(
       name: "EfficientNetTraining",
       dependencies: [
         "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers",
-        "EfficientNetImageIO", "WeightIO", "CImageCodecs", "EfficientNetFiles",
+        "EfficientNetImageIO", "WeightIO", "CImageCodecs", "EfficientNetFiles", "EfficientNetPlots",
       ],
       swiftSettings: kernelSettings),
 
     // The compound-scaling grid search (trains candidates with EfficientNetTraining).
     .target(
       name: "EfficientNetSearch",
-      dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles"],
+      dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles", "EfficientNetPlots"],
       swiftSettings: vectorFlags),
 
     // MARK: Command-line tool
@@ -86,7 +89,7 @@ let package = Package(
       dependencies: [
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
-        "EfficientNetSearch", "EfficientNetFiles",
+        "EfficientNetSearch", "EfficientNetFiles", "EfficientNetPlots",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -119,7 +122,7 @@ let package = Package(
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "EfficientNetTraining", "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "WeightIO",
+        "EfficientNetTraining", "EfficientNetPlots", "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "WeightIO",
         "EfficientNetTestSupport",
       ],
       exclude: ["Fixtures"],
@@ -130,6 +133,10 @@ let package = Package(
         "EfficientNetSearch", "EfficientNetTraining", "EfficientNetModels", "EfficientNetImageIO",
         "EfficientNetTestSupport",
       ],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "PlotTests",
+      dependencies: ["EfficientNetPlots", "EfficientNetTraining", "EfficientNetTestSupport"],
       swiftSettings: vectorFlags),
     .testTarget(
       name: "WeightIOTests", dependencies: ["WeightIO", "EfficientNetTestSupport"], exclude: ["Fixtures"],

@@ -1,0 +1,60 @@
+import EfficientNetFiles
+import EfficientNetPlots
+import EfficientNetTraining
+import Foundation
+
+/// `evaluate --plot DIR`: the confusion matrix, and for two classes the ROC curve, as SVG files.
+extension EvaluateCommand {
+  /// The folder `--plot` names, created when missing.
+  ///
+  /// - Throws: ``CommandError`` naming the flag when the path is a file (or anything but a folder) or
+  ///   cannot be created.
+  static func plotFolder(_ path: String) throws -> URL {
+    let url = URL(fileURLWithPath: path)
+    switch FileKind.of(path) {
+    case .directory: return url
+    case .absent:
+      do {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+      } catch {
+        throw CommandError("--plot \(path): cannot create the folder (\(error.localizedDescription))")
+      }
+      return url
+    case let other:
+      throw CommandError("--plot \(path): is \(other.phrase), not a folder to write the plots in")
+    }
+  }
+
+  /// Writes `folder/confusion-matrix.svg` and, with exactly two classes, `folder/roc.svg` of the
+  /// class `positiveClass`; returns the files written.
+  static func writePlots(
+    metrics: EvaluationMetrics, classNames: [String], positiveClass: Int?, dataName: String, to folder: URL
+  ) throws -> [URL] {
+    let classes = classNames.count
+    let counts = metrics.confusion.prefix(classes).map { Array($0.prefix(classes)) }
+    let matrix = ConfusionMatrixChart(
+      classNames: classNames, counts: counts,
+      title: "confusion matrix: \(dataName) (\(metrics.count) samples, top-1 "
+        + String(format: "%.1f%%)", metrics.top1 * 100))
+    var written: [URL] = []
+    func write(_ chart: some Chart, named name: String) throws {
+      let url = folder.appendingPathComponent(name)
+      do {
+        try chart.write(to: url)
+      } catch {
+        throw CommandError("--plot: \(error)")
+      }
+      written.append(url)
+    }
+    try write(matrix, named: "confusion-matrix.svg")
+    if classes == 2, let positiveClass, let curve = metrics.rocCurve(positiveClass: positiveClass),
+      let area = metrics.rocAUC?.perClass[positiveClass]
+    {
+      let chart = ROCChart(
+        points: curve.map { ChartPoint(x: $0.falsePositiveRate, y: $0.truePositiveRate) },
+        areaUnderCurve: area, subject: "\(classNames[positiveClass]) positive")
+      try write(chart, named: "roc.svg")
+    }
+    return written
+  }
+}
