@@ -122,7 +122,8 @@ let package = Package(
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "EfficientNetTraining", "EfficientNetPlots", "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "WeightIO",
+        "EfficientNetTraining", "EfficientNetPlots", "EfficientNetModels", "EfficientNetCore",
+        "EfficientNetKernels", "WeightIO",
         "EfficientNetTestSupport",
       ],
       exclude: ["Fixtures"],

@@ -153,7 +153,8 @@ struct EvaluateCommand: ParsableCommand {
     if let plotFolder {
       let written = try Self.writePlots(
         metrics: metrics, classNames: Array(names.prefix(dataset.classNames.count)),
-        positiveClass: binary == nil ? nil : try Self.positiveIndex(positiveClass, classNames: dataset.classNames),
+        positiveClass: binary == nil
+          ? nil : try Self.positiveIndex(positiveClass, classNames: dataset.classNames),
         dataName: URL(fileURLWithPath: data).lastPathComponent, to: plotFolder)
       for url in written {
         // Standard output stays one JSON object with --json.

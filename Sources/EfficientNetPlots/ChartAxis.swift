@@ -19,15 +19,19 @@ public struct ChartAxis: Sendable, Equatable {
   public var range: ClosedRange<Double>?
   /// Whether ticks fall on whole numbers only (epochs, counts).
   public var wholeNumbers: Bool
+  /// About how many steps between ticks a linear axis gets (at most).
+  public var tickCount: Int
 
   /// An axis titled `title`.
   public init(
-    title: String, scale: Scale = .linear, range: ClosedRange<Double>? = nil, wholeNumbers: Bool = false
+    title: String, scale: Scale = .linear, range: ClosedRange<Double>? = nil, wholeNumbers: Bool = false,
+    tickCount: Int = 5
   ) {
     self.title = title
     self.scale = scale
     self.range = range
     self.wholeNumbers = wholeNumbers
+    self.tickCount = tickCount
   }
 
   /// The range to draw for data spanning `values`: the fixed one, else the data's widened to ticks.
@@ -39,7 +43,8 @@ public struct ChartAxis: Sendable, Equatable {
       return scale == .linear ? 0...1 : 1...10
     }
     switch scale {
-    case .linear: return AxisTicks.linearRange(covering: low, high, wholeNumbers: wholeNumbers)
+    case .linear:
+      return AxisTicks.linearRange(covering: low, high, count: tickCount, wholeNumbers: wholeNumbers)
     case .logarithmic: return AxisTicks.logarithmicRange(covering: low, high)
     }
   }
@@ -48,8 +53,11 @@ public struct ChartAxis: Sendable, Equatable {
   public func ticks(in range: ClosedRange<Double>) -> [(value: Double, label: String)] {
     switch scale {
     case .linear:
-      let step = AxisTicks.step(span: range.upperBound - range.lowerBound, wholeNumbers: wholeNumbers)
-      return AxisTicks.linear(range, wholeNumbers: wholeNumbers).map { ($0, AxisTicks.label($0, step: step)) }
+      let step = AxisTicks.step(
+        span: range.upperBound - range.lowerBound, count: tickCount, wholeNumbers: wholeNumbers)
+      return AxisTicks.linear(range, count: tickCount, wholeNumbers: wholeNumbers).map {
+        ($0, AxisTicks.label($0, step: step))
+      }
     case .logarithmic:
       return AxisTicks.logarithmic(range).map { ($0, AxisTicks.logarithmicLabel($0)) }
     }

@@ -48,16 +48,19 @@ public struct ConfusionMatrixChart: Chart, Sendable {
   /// The SVG document.
   public func svg() -> String {
     let classes = classNames.count
-    let cell = min(max(560 / Double(max(classes, 1)), 30), 72)
+    let cell = min(max(560 / Double(max(classes, 1)), 30), 90)
     let labelSize = 11.0
     let names = classNames.map { SVGText.shortened($0, limit: Self.nameLimit) }
     let nameWidth = names.map { SVGText.estimatedWidth($0, fontSize: labelSize) }.max() ?? 0
     let upright = nameWidth > cell - 6
     let columnLabelHeight = upright ? nameWidth + 8 : labelSize + 8
-    let left = 24 + labelSize + nameWidth + 10
     let top = 62.0
     let side = cell * Double(classes)
-    let width = max(left + side + 24, SVGText.estimatedWidth(title, fontSize: 15) + 40, 320)
+    let content = 24 + labelSize + nameWidth + 10 + side + 24
+    let width = max(content, SVGText.estimatedWidth(title, fontSize: 15) + 40, 320)
+    // The grid and its labels are centred under the title when the title is the wider.
+    let margin = (width - content) / 2
+    let left = margin + 24 + labelSize + nameWidth + 10
     let height = top + side + columnLabelHeight + 36
     var canvas = SVGCanvas(width: width, height: height)
     canvas.text(title, x: width / 2, y: 24, anchor: .middle, size: 15, bold: true, role: "title")
@@ -89,7 +92,8 @@ public struct ConfusionMatrixChart: Chart, Sendable {
         size: labelSize, role: "row-label")
     }
     canvas.rectangle(
-      x: left, y: top, width: side, height: side, fill: "none", stroke: .init(ChartColors.frame), role: "frame")
+      x: left, y: top, width: side, height: side, fill: "none", stroke: .init(ChartColors.frame),
+      role: "frame")
     for column in 0..<classes {
       let centre = left + (Double(column) + 0.5) * cell
       if upright {
@@ -103,10 +107,11 @@ public struct ConfusionMatrixChart: Chart, Sendable {
       }
     }
     canvas.text(
-      "predicted class", x: left + side / 2, y: top + side + columnLabelHeight + 18, anchor: .middle, size: 12,
+      "predicted class", x: left + side / 2, y: top + side + columnLabelHeight + 18, anchor: .middle,
+      size: 12,
       bold: true, role: "x-title")
     canvas.text(
-      "true class", x: 18, y: top + side / 2, anchor: .middle, size: 12, bold: true, rotation: -90,
+      "true class", x: margin + 18, y: top + side / 2, anchor: .middle, size: 12, bold: true, rotation: -90,
       role: "y-title")
     return canvas.document
   }

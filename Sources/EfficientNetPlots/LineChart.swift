@@ -23,7 +23,8 @@ public struct LineChart: Chart, Sendable {
 
   /// A chart of `series` on `xAxis` and `yAxis`.
   public init(
-    title: String, xAxis: ChartAxis, yAxis: ChartAxis, series: [ChartSeries], highlight: ChartHighlight? = nil,
+    title: String, xAxis: ChartAxis, yAxis: ChartAxis, series: [ChartSeries],
+    highlight: ChartHighlight? = nil,
     width: Double = 640, height: Double = 420
   ) {
     self.title = title
@@ -69,17 +70,20 @@ public struct LineChart: Chart, Sendable {
         name: line.name, clip: clip)
       if line.drawsMarkers {
         for pixel in pixels where frame.contains(pixel) {
-          canvas.circle(x: pixel.x, y: pixel.y, radius: line.lineWidth + 1.5, fill: line.color, role: "marker")
+          canvas.circle(
+            x: pixel.x, y: pixel.y, radius: line.lineWidth + 1.5, fill: line.color, role: "marker")
         }
       }
     }
     if let highlight { draw(highlight, in: frame, on: &canvas, fontSize: fontSize) }
-    legend.draw(on: &canvas, left: frame.left, top: frame.top + frame.height + margins.bottom + 4, width: plotWidth)
+    legend.draw(
+      on: &canvas, left: frame.left, top: frame.top + frame.height + margins.bottom + 4, width: plotWidth)
     return canvas
   }
 
-  private func draw(_ highlight: ChartHighlight, in frame: PlotFrame, on canvas: inout SVGCanvas, fontSize: Double)
-  {
+  private func draw(
+    _ highlight: ChartHighlight, in frame: PlotFrame, on canvas: inout SVGCanvas, fontSize: Double
+  ) {
     let pixel = frame.pixel(highlight.point)
     let bottom = frame.top + frame.height
     canvas.line(

@@ -39,7 +39,8 @@ public struct PlotFrame: Sendable {
     let xTicks = xAxis.ticks(in: x.range), yTicks = yAxis.ticks(in: y.range)
     for tick in xTicks {
       let position = x.pixel(tick.value)
-      canvas.line(from: (position, top), to: (position, bottom), stroke: .init(ChartColors.grid), role: "grid")
+      canvas.line(
+        from: (position, top), to: (position, bottom), stroke: .init(ChartColors.grid), role: "grid")
     }
     for tick in yTicks {
       let position = y.pixel(tick.value)
@@ -52,7 +53,8 @@ public struct PlotFrame: Sendable {
     for tick in xTicks {
       let position = x.pixel(tick.value)
       canvas.line(
-        from: (position, bottom), to: (position, bottom + 5), stroke: .init(ChartColors.frame), role: "x-tick-mark")
+        from: (position, bottom), to: (position, bottom + 5), stroke: .init(ChartColors.frame),
+        role: "x-tick-mark")
       canvas.text(
         tick.label, x: position, y: bottom + 7 + fontSize, anchor: .middle, size: fontSize, role: "x-tick")
     }
@@ -60,7 +62,8 @@ public struct PlotFrame: Sendable {
     for tick in yTicks {
       let position = y.pixel(tick.value)
       canvas.line(
-        from: (left - 5, position), to: (left, position), stroke: .init(ChartColors.frame), role: "y-tick-mark")
+        from: (left - 5, position), to: (left, position), stroke: .init(ChartColors.frame),
+        role: "y-tick-mark")
       canvas.text(
         tick.label, x: left - 8, y: position + fontSize * 0.35, anchor: .end, size: fontSize, role: "y-tick")
       widest = max(widest, SVGText.estimatedWidth(tick.label, fontSize: fontSize))

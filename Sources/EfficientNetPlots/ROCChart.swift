@@ -17,13 +17,15 @@ public struct ROCChart: Chart, Sendable {
     self.subject = subject
   }
 
-  /// The chart as a square ``LineChart`` with both axes fixed to [0, 1].
+  /// The chart as a square ``LineChart`` with both axes fixed to [0, 1] (and a little beyond, so a
+  /// perfect curve along the edges is not hidden by the frame).
   public var lineChart: LineChart {
     let area = String(format: "%.4f", areaUnderCurve)
+    let range = -0.02...1.02
     return LineChart(
       title: "ROC curve: \(subject) (AUC \(area))",
-      xAxis: ChartAxis(title: "false positive rate (1 − specificity)", range: 0...1),
-      yAxis: ChartAxis(title: "true positive rate (sensitivity)", range: 0...1),
+      xAxis: ChartAxis(title: "false positive rate (1 − specificity)", range: range, tickCount: 6),
+      yAxis: ChartAxis(title: "true positive rate (sensitivity)", range: range, tickCount: 6),
       series: [
         ChartSeries(
           name: "chance (AUC 0.5)", points: [ChartPoint(x: 0, y: 0), ChartPoint(x: 1, y: 1)],

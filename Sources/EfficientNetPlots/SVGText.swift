@@ -3,19 +3,23 @@ import Foundation
 /// Text and numbers as they go into an SVG document: escaped for XML, and coordinates written with a
 /// fixed number of decimals (so identical charts give identical files).
 public enum SVGText {
-  /// `text` with the five characters XML reserves replaced by their entities, so any class name or
-  /// title leaves the document well-formed.
+  /// `text` with the five characters XML reserves replaced by their entities, and the control
+  /// characters XML 1.0 forbids even as entities replaced by U+FFFD, so any class name or title
+  /// leaves the document well-formed.
   public static func escaped(_ text: String) -> String {
     var result = ""
     result.reserveCapacity(text.count)
-    for character in text {
-      switch character {
+    for scalar in text.unicodeScalars {
+      switch scalar {
       case "&": result += "&amp;"
       case "<": result += "&lt;"
       case ">": result += "&gt;"
       case "\"": result += "&quot;"
       case "'": result += "&apos;"
-      default: result.append(character)
+      case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
+      case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+        result += "\u{FFFD}"
+      default: result.unicodeScalars.append(scalar)
       }
     }
     return result

@@ -37,7 +37,11 @@ public enum SearchPlot {
           "chosen " + record.label, x: x + 12, y: y - 10, size: 12, color: ChartColors.highlight,
           role: "chosen-label")
       } else if record.kind != ScalingCandidate.Kind.compound.rawValue {
-        canvas.text(record.kind, x: x + 8, y: y + 4, size: 12, color: "#555")
+        // Beside the marker, on its left where the right would leave the frame (and meet the legend).
+        let fitsRight = x + 8 + SVGText.estimatedWidth(record.kind, fontSize: 12) <= left + frame.width
+        canvas.text(
+          record.kind, x: fitsRight ? x + 8 : x - 8, y: y + 4, anchor: fitsRight ? .start : .end, size: 12,
+          color: "#555")
       }
     }
     // Legend.
@@ -59,7 +63,8 @@ public enum SearchPlot {
     case "depth-only":
       canvas.rectangle(x: x - 5, y: y - 5, width: 10, height: 10, fill: ChartColors.series(1), role: "marker")
     case "width-only":
-      canvas.polygon([(x, y - 6), (x - 6, y + 5), (x + 6, y + 5)], fill: ChartColors.series(2), role: "marker")
+      canvas.polygon(
+        [(x, y - 6), (x - 6, y + 5), (x + 6, y + 5)], fill: ChartColors.series(2), role: "marker")
     case "resolution-only":
       canvas.polygon(
         [(x, y - 6), (x + 6, y), (x, y + 6), (x - 6, y)], fill: ChartColors.series(4), role: "marker")

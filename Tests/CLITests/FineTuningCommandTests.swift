@@ -100,7 +100,8 @@ final class FineTuningCommandTests: XCTestCase {
     let weights = output.appendingPathComponent("model.safetensors").path
     let plots = output.appendingPathComponent("plots/new")
     let evaluated = try CLITool.run([
-      "evaluate", "--weights", weights, "--data", data.path, "--resolution", "32", "--json", "--plot", plots.path,
+      "evaluate", "--weights", weights, "--data", data.path, "--resolution", "32", "--json", "--plot",
+      plots.path,
     ])
     XCTAssertEqual(evaluated.status, 0, evaluated.error)
     let matrixURL = plots.appendingPathComponent("confusion-matrix.svg")

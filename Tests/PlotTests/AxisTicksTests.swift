@@ -27,7 +27,8 @@ final class AxisTicksTests: XCTestCase {
         XCTAssertEqual(tick / steps[0], (tick / steps[0]).rounded(), accuracy: 1e-6, "\(tick) is a multiple")
       }
     }
-    XCTAssertEqual(AxisTicks.linear(AxisTicks.linearRange(covering: 0.13, 0.87)), [0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    XCTAssertEqual(
+      AxisTicks.linear(AxisTicks.linearRange(covering: 0.13, 0.87)), [0, 0.2, 0.4, 0.6, 0.8, 1.0])
     XCTAssertEqual(AxisTicks.linear(0...10), [0, 2, 4, 6, 8, 10])
   }
 
@@ -67,6 +68,7 @@ final class AxisTicksTests: XCTestCase {
 
   func testTextIsEscapedForXML() {
     XCTAssertEqual(SVGText.escaped("<a&b> \"q\" 'p'"), "&lt;a&amp;b&gt; &quot;q&quot; &apos;p&apos;")
+    XCTAssertEqual(SVGText.escaped("bell\u{7}"), "bell\u{FFFD}", "XML 1.0 has no control characters")
     XCTAssertEqual(SVGText.shortened("abcdefghij", limit: 5), "abcd…")
     XCTAssertEqual(SVGText.shortened("abc", limit: 5), "abc")
   }

@@ -27,7 +27,9 @@ final class ConfusionMatrixChartTests: XCTestCase {
 
   func testTenClassesWithLongNamesStayOnThePage() throws {
     let names = (0..<10).map { "class number \($0) with a rather long name" }
-    let counts = (0..<10).map { row in (0..<10).map { column in row == column ? 90 + row : (row + column) % 3 } }
+    let counts = (0..<10).map { row in
+      (0..<10).map { column in row == column ? 90 + row : (row + column) % 3 }
+    }
     let svg = ConfusionMatrixChart(classNames: names, counts: counts).svg()
     let reading = try SVGReading(svg)
     let page = try XCTUnwrap(reading.elements.first)
@@ -35,7 +37,8 @@ final class ConfusionMatrixChartTests: XCTestCase {
     XCTAssertEqual(reading.elements(role: "count").count, 100)
     XCTAssertEqual(reading.elements(role: "count").map(\.text), counts.flatMap { $0 }.map(String.init))
     let rows = reading.elements(role: "row-label")
-    XCTAssertTrue(rows.allSatisfy { $0.text.count <= ConfusionMatrixChart.nameLimit && $0.text.hasSuffix("…") })
+    XCTAssertTrue(
+      rows.allSatisfy { $0.text.count <= ConfusionMatrixChart.nameLimit && $0.text.hasSuffix("…") })
     // Row labels end left of the grid and start on the page.
     for label in rows {
       XCTAssertGreaterThan(label.number("x")! - SVGText.estimatedWidth(label.text, fontSize: 11), 0)

@@ -39,10 +39,12 @@ final class ROCChartTests: XCTestCase {
     XCTAssertEqual(
       curve,
       [
-        ROCPoint(falsePositiveRate: 0, truePositiveRate: 0), ROCPoint(falsePositiveRate: 0.5, truePositiveRate: 1),
+        ROCPoint(falsePositiveRate: 0, truePositiveRate: 0),
+        ROCPoint(falsePositiveRate: 0.5, truePositiveRate: 1),
         ROCPoint(falsePositiveRate: 1, truePositiveRate: 1),
       ])
-    XCTAssertEqual(ROCAnalysis.areaUnderCurve(scores: [0.8, 0.8, 0.3], isPositive: [true, false, false]), 0.75)
+    XCTAssertEqual(
+      ROCAnalysis.areaUnderCurve(scores: [0.8, 0.8, 0.3], isPositive: [true, false, false]), 0.75)
     XCTAssertNil(ROCAnalysis.curve(scores: [0.1, 0.2], isPositive: [true, true]))
   }
 

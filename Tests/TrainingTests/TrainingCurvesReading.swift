@@ -5,7 +5,9 @@ import XCTest
 
 /// Reads a run's `curves.svg` back and checks that each line's points are the epoch records' values,
 /// as the picture's own ticks place them: the loss panel first, the accuracy panel (percent) second.
-func assertCurves(in folder: URL, match records: [EpochRecord], file: StaticString = #filePath, line: UInt = #line)
+func assertCurves(
+  in folder: URL, match records: [EpochRecord], file: StaticString = #filePath, line: UInt = #line
+)
   throws
 {
   let reading = try SVGReading(contentsOf: folder.appendingPathComponent(TrainingCurves.fileName))
@@ -23,7 +25,8 @@ func assertCurves(in folder: URL, match records: [EpochRecord], file: StaticStri
     let x = try SVGAxisReading(reading, axis: "x", group: panel.group)
     let y = try SVGAxisReading(reading, axis: "y", group: panel.group)
     let drawn = reading.elements(role: "series").filter { $0.group == panel.group }
-    XCTAssertEqual(drawn.map { $0.attributes["data-series"] }, panel.lines.map(\.name), file: file, line: line)
+    XCTAssertEqual(
+      drawn.map { $0.attributes["data-series"] }, panel.lines.map(\.name), file: file, line: line)
     for (element, expected) in zip(drawn, panel.lines) {
       let values = expected.values.compactMap { $0 }
       XCTAssertEqual(element.points.count, records.count, "\(expected.name) points", file: file, line: line)

@@ -93,7 +93,8 @@ public struct EvaluationMetrics: Sendable {
   public func rocCurve(positiveClass: Int) -> [ROCPoint]? {
     precondition((0..<classCount).contains(positiveClass), "positive class outside the classes")
     guard recordsScores else { return nil }
-    return ROCAnalysis.curve(scores: scores(of: positiveClass), isPositive: labels.map { $0 == positiveClass })
+    return ROCAnalysis.curve(
+      scores: scores(of: positiveClass), isPositive: labels.map { $0 == positiveClass })
   }
 
   /// Every sample's probability of class `index`.

@@ -73,7 +73,8 @@ public struct LearningRateFinding: Sendable, Equatable {
   public var settlingSteps: Int
 
   /// Creates a finding from a sweep's measurements.
-  public init(rates: [Double], losses: [Double], smoothedLosses: [Double], diverged: Bool, settlingSteps: Int) {
+  public init(rates: [Double], losses: [Double], smoothedLosses: [Double], diverged: Bool, settlingSteps: Int)
+  {
     self.rates = rates
     self.losses = losses
     self.smoothedLosses = smoothedLosses

@@ -9,20 +9,21 @@ public enum LearningRateFindingPlot {
     func points(_ losses: [Double]) -> [ChartPoint] {
       zip(finding.rates, losses).map { ChartPoint(x: $0, y: $1) }
     }
-    // The raw loss of the last steps can jump far above the rest: the vertical range follows the
-    // smoothed loss (the raw one is clipped beyond a little more than it spans).
-    let smoothed = finding.smoothedLosses.filter(\.isFinite)
-    let raw = finding.losses.filter(\.isFinite)
+    // The loss at divergence dwarfs the rest: the vertical range is that of the smoothed loss up to
+    // its lowest point with half as much again above (the divergence and the raw loss's spikes run
+    // off the top, clipped).
+    let descent = finding.smoothedLosses.prefix((finding.lowestIndex ?? finding.smoothedLosses.count - 1) + 1)
+    let low = (finding.losses + finding.smoothedLosses).filter(\.isFinite).min()
     var range: ClosedRange<Double>?
-    if let low = (smoothed + raw).min(), let high = smoothed.max(), let rawHigh = raw.max() {
-      let top = min(rawHigh, high + (high - low) * 0.25)
-      range = AxisTicks.linearRange(covering: low, max(top, high))
+    if let low, let high = descent.filter(\.isFinite).max(), let lowest = descent.filter(\.isFinite).min() {
+      range = AxisTicks.linearRange(covering: low, high + max(high - lowest, high * 0.05) * 0.5)
     }
     var highlight: ChartHighlight?
     if let suggestion = finding.suggestedRate, !finding.rates.isEmpty {
       // The smoothed loss at the step nearest the suggestion (on the logarithmic axis).
       let nearest = finding.rates.indices.min {
-        abs(Foundation.log(finding.rates[$0] / suggestion)) < abs(Foundation.log(finding.rates[$1] / suggestion))
+        abs(Foundation.log(finding.rates[$0] / suggestion))
+          < abs(Foundation.log(finding.rates[$1] / suggestion))
       }!
       highlight = ChartHighlight(
         point: ChartPoint(x: suggestion, y: finding.smoothedLosses[nearest]),

@@ -12,7 +12,8 @@ public enum TrainingCurves {
   public static func chart(_ history: [EpochRecord]) -> ChartPanels {
     let epochs = history.map { Double($0.epoch + 1) }
     func series(_ name: String, _ values: [Double?], color: Int, dashed: Bool) -> ChartSeries? {
-      let points = zip(epochs, values).compactMap { epoch, value in value.map { ChartPoint(x: epoch, y: $0) } }
+      let points = zip(epochs, values).compactMap { epoch, value in value.map { ChartPoint(x: epoch, y: $0) }
+      }
       guard !points.isEmpty else { return nil }
       return ChartSeries(name: name, points: points, color: ChartColors.series(color), dashed: dashed)
     }

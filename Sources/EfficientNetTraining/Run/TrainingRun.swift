@@ -87,7 +87,8 @@ public final class TrainingRun {
         try TrainingCurves.write(trainer.history, to: curves)
       } catch {
         if !warned {
-          FileHandle.standardError.write(Data("warning: \(error); training goes on without the picture\n".utf8))
+          FileHandle.standardError.write(
+            Data("warning: \(error); training goes on without the picture\n".utf8))
           warned = true
         }
       }
