@@ -56,7 +56,7 @@ public struct SVGCanvas: Sendable {
     "\(SVGText.number(x)),\(SVGText.number(y))"
   }
 
-  /// A straight line from (`x1`, `y1`) to (`x2`, `y2`); `role` becomes its `class` attribute.
+  /// A straight line from `start` to `end`; `role` becomes its `class` attribute.
   public mutating func line(
     from start: (x: Double, y: Double), to end: (x: Double, y: Double), stroke: Stroke, role: String? = nil
   ) {

@@ -59,6 +59,7 @@ public final class SVGReading: NSObject, XMLParserDelegate {
   /// The elements whose `class` is `role`.
   public func elements(role: String) -> [SVGElement] { elements.filter { $0.role == role } }
 
+  /// Records an element (and a group's index) as it opens.
   public func parser(
     _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
     attributes: [String: String] = [:]
@@ -71,10 +72,12 @@ public final class SVGReading: NSObject, XMLParserDelegate {
     elements.append(SVGElement(name: elementName, attributes: attributes, group: groups.last))
   }
 
+  /// Adds text to the innermost open element.
   public func parser(_ parser: XMLParser, foundCharacters string: String) {
     if let index = open.last { elements[index].text += string }
   }
 
+  /// Closes the innermost element (and group).
   public func parser(
     _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?
   ) {
