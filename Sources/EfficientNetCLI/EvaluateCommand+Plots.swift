@@ -5,28 +5,20 @@ import Foundation
 
 /// `evaluate --plot DIR`: the confusion matrix, and for two classes the ROC curve, as SVG files.
 extension EvaluateCommand {
-  /// The folder `--plot` names, created when missing.
+  /// The folder `--plot` names, checked before any work: it may be missing (``writePlots`` creates
+  /// it) or a folder.
   ///
-  /// - Throws: ``CommandError`` naming the flag when the path is a file (or anything but a folder) or
-  ///   cannot be created.
+  /// - Throws: ``CommandError`` naming the flag when the path is a file or anything but a folder.
   static func plotFolder(_ path: String) throws -> URL {
-    let url = URL(fileURLWithPath: path)
     switch FileKind.of(path) {
-    case .directory: return url
-    case .absent:
-      do {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-      } catch {
-        throw CommandError("--plot \(path): cannot create the folder (\(error.localizedDescription))")
-      }
-      return url
+    case .directory, .absent: return URL(fileURLWithPath: path)
     case let other:
       throw CommandError("--plot \(path): is \(other.phrase), not a folder to write the plots in")
     }
   }
 
   /// Writes `folder/confusion-matrix.svg` and, with exactly two classes, `folder/roc.svg` of the
-  /// class `positiveClass`; returns the files written.
+  /// class `positiveClass` (creating `folder` when missing); returns the files written.
   static func writePlots(
     metrics: EvaluationMetrics, classNames: [String], positiveClass: Int?, dataName: String, to folder: URL
   ) throws -> [URL] {
@@ -36,6 +28,11 @@ extension EvaluateCommand {
       classNames: classNames, counts: counts,
       title: "confusion matrix: \(dataName) (\(metrics.count) samples, top-1 "
         + String(format: "%.1f%%)", metrics.top1 * 100))
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+      throw CommandError("--plot \(folder.path): cannot create the folder (\(error.localizedDescription))")
+    }
     var written: [URL] = []
     func write(_ chart: some Chart, named name: String) throws {
       let url = folder.appendingPathComponent(name)

@@ -133,6 +133,26 @@ final class FineTuningCommandTests: XCTestCase {
     XCTAssertTrue(refused.error.contains("--plot \(weights): is a regular file"), refused.error)
   }
 
+  /// `train` rewrites curves.svg after every epoch; when it cannot (a folder in its place), it warns
+  /// once and trains on.
+  func testTrainingGoesOnWhenItsPictureCannotBeWritten() throws {
+    let data = try writeDataset()
+    let output = try makeTemporaryFolder("blocked")
+    try FileManager.default.createDirectory(
+      at: output.appendingPathComponent("curves.svg"), withIntermediateDirectories: false)
+    let result = try CLITool.run(
+      common + [
+        "--data", data.path, "--epochs", "2", "--weights", shipped.path, "--freeze-epochs", "2", "--output",
+        output.path,
+      ])
+    XCTAssertEqual(result.status, 0, result.error)
+    let warnings = result.error.components(separatedBy: "warning: ").count - 1
+    XCTAssertEqual(warnings, 1, result.error)
+    XCTAssertTrue(result.error.contains("curves.svg: refusing to write over a directory"), result.error)
+    let metrics = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    XCTAssertEqual(metrics.split(separator: "\n").count, 2)
+  }
+
   func testFoldsRunsEveryFoldAndReportsAUC() throws {
     let data = try writeDataset()
     let output = temporaryLocation("folds")
