@@ -30,7 +30,7 @@ public enum TrainingCurves {
         series("training", history.map { $0.trainingAccuracy * 100 }, color: 0, dashed: false),
         series("validation", history.map { $0.validationTop1.map { $0 * 100 } }, color: 1, dashed: true),
       ].compactMap { $0 }, width: 520, height: 400)
-    let last = history.last.map { " (\($0.epoch + 1) epochs)" } ?? ""
+    let last = history.last.map { " (\($0.epoch + 1) epoch\($0.epoch == 0 ? "" : "s"))" } ?? ""
     return ChartPanels([loss, accuracy], title: "training curves" + last)
   }
 
