@@ -36,6 +36,7 @@ let package = Package(
     .library(name: "EfficientNetSearch", targets: ["EfficientNetSearch"]),
     .library(name: "EfficientNetHub", targets: ["EfficientNetHub"]),
     .library(name: "EfficientNetDetection", targets: ["EfficientNetDetection"]),
+    .library(name: "EfficientNetPlots", targets: ["EfficientNetPlots"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -52,6 +53,8 @@ let package = Package(
     // Reading only regular files, and writing atomically over nothing but regular files.
     .target(name: "EfficientNetFiles"),
     .target(name: "WeightIO", dependencies: ["EfficientNetFiles"], swiftSettings: vectorFlags),
+    // SVG charts in pure Swift: line charts, panels, confusion matrices and ROC curves.
+    .target(name: "EfficientNetPlots", dependencies: ["EfficientNetFiles"]),
     // C shims over libjpeg(-turbo) and libpng: their errors longjmp, which Swift cannot cross.
     .target(
       name: "CImageCodecs",
@@ -72,14 +75,14 @@ let package = Package(
       name: "EfficientNetTraining",
       dependencies: [
         "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers",
-        "EfficientNetImageIO", "WeightIO", "CImageCodecs", "EfficientNetFiles",
+        "EfficientNetImageIO", "WeightIO", "CImageCodecs", "EfficientNetFiles", "EfficientNetPlots",
       ],
       swiftSettings: kernelSettings),
 
     // The compound-scaling grid search (trains candidates with EfficientNetTraining).
     .target(
       name: "EfficientNetSearch",
-      dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles"],
+      dependencies: ["EfficientNetTraining", "EfficientNetModels", "EfficientNetFiles", "EfficientNetPlots"],
       swiftSettings: vectorFlags),
 
     // Published weights by name: the catalog, SHA-256, the cache, resumable downloads, conversion.
@@ -103,6 +106,7 @@ let package = Package(
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
         "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub", "EfficientNetDetection",
+        "EfficientNetPlots",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -142,7 +146,8 @@ let package = Package(
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "EfficientNetTraining", "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "WeightIO",
+        "EfficientNetTraining", "EfficientNetPlots", "EfficientNetModels", "EfficientNetCore",
+        "EfficientNetKernels", "WeightIO",
         "EfficientNetTestSupport",
       ],
       exclude: ["Fixtures"],
@@ -158,6 +163,10 @@ let package = Package(
       name: "DetectionTests",
       dependencies: ["EfficientNetDetection", "EfficientNetModels", "EfficientNetTestSupport"],
       exclude: ["Fixtures"], swiftSettings: vectorFlags),
+    .testTarget(
+      name: "PlotTests",
+      dependencies: ["EfficientNetPlots", "EfficientNetTraining", "EfficientNetTestSupport"],
+      swiftSettings: vectorFlags),
     .testTarget(
       name: "WeightIOTests", dependencies: ["WeightIO", "EfficientNetTestSupport"], exclude: ["Fixtures"],
       swiftSettings: vectorFlags),

@@ -39,6 +39,13 @@ struct EvaluateCommand: ParsableCommand {
   @Flag(name: .long, help: "Print one JSON object.")
   var json = false
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Write DIR/confusion-matrix.svg and, for two classes, DIR/roc.svg (DIR is created when missing).",
+      valueName: "DIR"))
+  var plot: String?
+
   func validate() throws {
     try FlagLimits.check(batchSize, in: FlagLimits.batch, "--batch-size")
     try FlagLimits.check(resolution, in: FlagLimits.resolution, "--resolution")
@@ -60,6 +67,7 @@ struct EvaluateCommand: ParsableCommand {
   }
 
   func run() throws {
+    let plotFolder = try plot.map(Self.plotFolder)
     let network = try ModelLoading.load(model: model, weights: weights)
     let dataset = try DatasetOpening.open(data)
     let configuration = network.configuration
@@ -140,6 +148,21 @@ struct EvaluateCommand: ParsableCommand {
         print(
           "  " + row.prefix(dataset.classNames.count).map { String(format: "%5d", $0) }.joined(separator: " ")
         )
+      }
+    }
+    if let plotFolder {
+      let written = try Self.writePlots(
+        metrics: metrics, classNames: Array(names.prefix(dataset.classNames.count)),
+        positiveClass: binary == nil
+          ? nil : try Self.positiveIndex(positiveClass, classNames: dataset.classNames),
+        dataName: URL(fileURLWithPath: data).lastPathComponent, to: plotFolder)
+      for url in written {
+        // Standard output stays one JSON object with --json.
+        if json {
+          FileHandle.standardError.write(Data("plot written to \(url.path)\n".utf8))
+        } else {
+          print("plot written to \(url.path)")
+        }
       }
     }
     if !loader.failures.isEmpty { throw ExitCode(1) }

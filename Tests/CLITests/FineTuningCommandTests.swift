@@ -86,6 +86,73 @@ final class FineTuningCommandTests: XCTestCase {
       (binary["true_negatives"] as? Int ?? 0) + (binary["false_positives"] as? Int ?? 0), 24)
   }
 
+  /// `evaluate --plot DIR`: the confusion matrix with the counts the report gives, the ROC curve of a
+  /// two-class set with its AUC, DIR created when missing, and a file in its place refused by flag.
+  func testEvaluatePlotWritesTheConfusionMatrixAndTheROCCurve() throws {
+    let data = try writeDataset()
+    let output = temporaryLocation("plotted")
+    let trained = try CLITool.run(
+      common + [
+        "--data", data.path, "--epochs", "1", "--weights", shipped.path, "--freeze-epochs", "1", "--output",
+        output.path,
+      ])
+    XCTAssertEqual(trained.status, 0, trained.error)
+    let weights = output.appendingPathComponent("model.safetensors").path
+    let plots = output.appendingPathComponent("plots/new")
+    let evaluated = try CLITool.run([
+      "evaluate", "--weights", weights, "--data", data.path, "--resolution", "32", "--json", "--plot",
+      plots.path,
+    ])
+    XCTAssertEqual(evaluated.status, 0, evaluated.error)
+    let matrixURL = plots.appendingPathComponent("confusion-matrix.svg")
+    let rocURL = plots.appendingPathComponent("roc.svg")
+    XCTAssertTrue(evaluated.error.contains(matrixURL.path), evaluated.error)
+    XCTAssertTrue(evaluated.error.contains(rocURL.path), evaluated.error)
+    let report = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(evaluated.output.utf8)) as? [String: Any])
+    let confusion = try XCTUnwrap(report["confusion_matrix"] as? [[Int]])
+    let matrix = try SVGReading(contentsOf: matrixURL)
+    XCTAssertEqual(matrix.elements(role: "count").map(\.text), confusion.flatMap { $0 }.map(String.init))
+    XCTAssertEqual(matrix.elements(role: "row-label").map(\.text), ["0", "1"])
+    let area = try XCTUnwrap((report["roc_auc_per_class"] as? [Double])?[1])
+    let roc = try SVGReading(contentsOf: rocURL)
+    XCTAssertEqual(
+      roc.elements(role: "title").first?.text, "ROC curve: 1 positive (AUC \(String(format: "%.4f", area)))")
+    let curve = try XCTUnwrap(roc.elements(role: "series").last?.points)
+    let (x, y) = (try SVGAxisReading(roc, axis: "x"), try SVGAxisReading(roc, axis: "y"))
+    XCTAssertEqual(x.value(atPixel: curve.first!.x), 0, accuracy: 1e-4)
+    XCTAssertEqual(y.value(atPixel: curve.first!.y), 0, accuracy: 1e-4)
+    XCTAssertEqual(x.value(atPixel: curve.last!.x), 1, accuracy: 1e-4)
+    XCTAssertEqual(y.value(atPixel: curve.last!.y), 1, accuracy: 1e-4)
+
+    // A file where the folder should be: an error naming the flag, before any work.
+    let refused = try CLITool.run([
+      "evaluate", "--weights", weights, "--data", data.path, "--resolution", "32", "--plot", weights,
+    ])
+    XCTAssertNotEqual(refused.status, 0)
+    XCTAssertTrue(refused.error.contains("--plot \(weights): is a regular file"), refused.error)
+  }
+
+  /// `train` rewrites curves.svg after every epoch; when it cannot (a folder in its place), it warns
+  /// once and trains on.
+  func testTrainingGoesOnWhenItsPictureCannotBeWritten() throws {
+    let data = try writeDataset()
+    let output = try makeTemporaryFolder("blocked")
+    try FileManager.default.createDirectory(
+      at: output.appendingPathComponent("curves.svg"), withIntermediateDirectories: false)
+    let result = try CLITool.run(
+      common + [
+        "--data", data.path, "--epochs", "2", "--weights", shipped.path, "--freeze-epochs", "2", "--output",
+        output.path,
+      ])
+    XCTAssertEqual(result.status, 0, result.error)
+    let warnings = result.error.components(separatedBy: "warning: ").count - 1
+    XCTAssertEqual(warnings, 1, result.error)
+    XCTAssertTrue(result.error.contains("curves.svg: refusing to write over a directory"), result.error)
+    let metrics = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    XCTAssertEqual(metrics.split(separator: "\n").count, 2)
+  }
+
   func testFoldsRunsEveryFoldAndReportsAUC() throws {
     let data = try writeDataset()
     let output = temporaryLocation("folds")

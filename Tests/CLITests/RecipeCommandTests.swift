@@ -98,5 +98,19 @@ final class RecipeCommandTests: XCTestCase {
     // The first 10% of the steps (20) settle: they never set the lowest loss.
     let lowest = try XCTUnwrap(rows.dropFirst(20).min { $0[3] < $1[3] })
     XCTAssertEqual(suggestion, lowest[1] / 10, accuracy: lowest[1] / 10 * 0.01)
+    // lr-find.svg draws the table: a point per row, at its rate on the logarithmic axis and its loss,
+    // and the suggestion marked.
+    let plot = try SVGReading(contentsOf: folder.appendingPathComponent("lr-find.svg"))
+    let lines = plot.elements(role: "series")
+    XCTAssertEqual(lines.map { $0.attributes["data-series"] }, ["loss of each step", "smoothed loss"])
+    XCTAssertEqual(lines.map(\.points.count), [rows.count, rows.count])
+    let x = try SVGAxisReading(plot, axis: "x", logarithmic: true)
+    let y = try SVGAxisReading(plot, axis: "y")
+    for (point, row) in zip(lines[1].points, rows) {
+      XCTAssertEqual(log10(x.value(atPixel: point.x)), log10(row[1]), accuracy: 1e-3)
+      XCTAssertEqual(y.value(atPixel: point.y), row[3], accuracy: y.unitsPerPixel(near: row[3]) * 0.01)
+    }
+    let ring = try XCTUnwrap(plot.elements(role: "highlight").first?.number("cx"))
+    XCTAssertEqual(x.value(atPixel: ring), suggestion, accuracy: suggestion * 0.01)
   }
 }

@@ -89,9 +89,14 @@ final class TrainingRunTests: TrainingLoopTestCase {
     }
     let data = TrainingData(
       dataset: dataset, trainingIndices: Array(0..<12), validationIndices: Array(12..<16))
+    let straightFolder = temporaryLocation("straight")
     let straight = try TrainingRun(
-      model: try tinyModel(), recipe: recipe(epochs: 2), data: data, directory: temporaryLocation("straight"))
+      model: try tinyModel(), recipe: recipe(epochs: 2), data: data, directory: straightFolder)
     XCTAssertEqual(try straight.run(), .completed)
+    // curves.svg after two epochs: each line has the two values of metrics.jsonl.
+    let logged = try MetricsLog(url: straightFolder.appendingPathComponent("metrics.jsonl")).records()
+    XCTAssertEqual(logged.count, 2)
+    try assertCurves(in: straightFolder, match: logged)
     let folder = temporaryLocation("stopped")
     Interruption.install()
     let stopped = try TrainingRun(
@@ -111,6 +116,26 @@ final class TrainingRunTests: TrainingLoopTestCase {
     }
     XCTAssertEqual(deterministic(resumed.history), deterministic(straight.history))
     XCTAssertEqual(resumed.history.count, 2)
+    // The resumed run's picture starts at the epoch of the session before it.
+    try assertCurves(
+      in: folder, match: try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl")).records())
+  }
+
+  /// A picture that cannot be written (a folder stands where curves.svg goes) stops nothing.
+  func testAPictureThatCannotBeWrittenDoesNotStopTraining() throws {
+    let dataset = twoClassDataset(count: 8, size: 24, classNames: ["a", "b"], label: { $0 % 2 }) {
+      x, _, label in
+      (x < 12) == (label == 0)
+    }
+    let folder = try makeTemporaryFolder("blocked")
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent(TrainingCurves.fileName), withIntermediateDirectories: false)
+    let run = try TrainingRun(
+      model: try tinyModel(), recipe: recipe(epochs: 2),
+      data: TrainingData(dataset: dataset, trainingIndices: Array(0..<8), validationIndices: []),
+      directory: folder)
+    XCTAssertEqual(try run.run(), .completed)
+    XCTAssertEqual(try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl")).records().count, 2)
   }
 
   /// K-fold cross-validation through the library: every fold trains on the others in its own folder,

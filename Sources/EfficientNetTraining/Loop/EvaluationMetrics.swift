@@ -84,8 +84,21 @@ public struct EvaluationMetrics: Sendable {
   public func thresholdMetrics(positiveClass: Int, threshold: Double) -> BinaryThresholdMetrics? {
     precondition((0..<classCount).contains(positiveClass), "positive class outside the classes")
     guard recordsScores else { return nil }
-    let scores = labels.indices.map { Double(probabilities[$0 * classCount + positiveClass]) }
     return ROCAnalysis.thresholdMetrics(
-      scores: scores, isPositive: labels.map { $0 == positiveClass }, threshold: threshold)
+      scores: scores(of: positiveClass), isPositive: labels.map { $0 == positiveClass }, threshold: threshold)
+  }
+
+  /// The ROC curve of "positive when P(positiveClass) ≥ t" over every threshold t (nil unless
+  /// ``recordsScores``, or without positives or negatives); its area is ``rocAUC``'s for the class.
+  public func rocCurve(positiveClass: Int) -> [ROCPoint]? {
+    precondition((0..<classCount).contains(positiveClass), "positive class outside the classes")
+    guard recordsScores else { return nil }
+    return ROCAnalysis.curve(
+      scores: scores(of: positiveClass), isPositive: labels.map { $0 == positiveClass })
+  }
+
+  /// Every sample's probability of class `index`.
+  private func scores(of index: Int) -> [Double] {
+    labels.indices.map { Double(probabilities[$0 * classCount + index]) }
   }
 }

@@ -11,30 +11,56 @@ public enum ROCAnalysis {
   ///   - isPositive: whether each sample is positive (same count).
   /// - Returns: the area in [0, 1], or nil when there are no positives or no negatives (undefined).
   public static func areaUnderCurve(scores: [Double], isPositive: [Bool]) -> Double? {
-    precondition(scores.count == isPositive.count, "one label per score")
-    let positives = isPositive.filter { $0 }.count
-    let negatives = isPositive.count - positives
-    guard positives > 0, negatives > 0 else { return nil }
-    let order = scores.indices.sorted { scores[$0] > scores[$1] }
+    let counts = cumulativeCounts(scores: scores, isPositive: isPositive)
+    guard let total = counts.last, total.truePositives > 0, total.falsePositives > 0 else { return nil }
     var area = 0.0
-    var truePositives = 0
-    var falsePositives = 0
+    var previous = (truePositives: 0, falsePositives: 0)
+    for point in counts {
+      // Trapezoid between the curve's points before and after the tie group.
+      let (groupPositives, groupNegatives) = (
+        point.truePositives - previous.truePositives, point.falsePositives - previous.falsePositives
+      )
+      area += Double(groupNegatives) * (Double(previous.truePositives) + Double(groupPositives) / 2)
+      previous = point
+    }
+    return area / (Double(total.truePositives) * Double(total.falsePositives))
+  }
+
+  /// The ROC curve whose area ``areaUnderCurve(scores:isPositive:)`` is: (false-positive rate,
+  /// true-positive rate) from (0, 0), one point after each group of equal scores taken from the
+  /// highest (so a tie is one diagonal step), ending at (1, 1).
+  ///
+  /// - Returns: the points, or nil when there are no positives or no negatives (undefined).
+  public static func curve(scores: [Double], isPositive: [Bool]) -> [ROCPoint]? {
+    let counts = cumulativeCounts(scores: scores, isPositive: isPositive)
+    guard let total = counts.last, total.truePositives > 0, total.falsePositives > 0 else { return nil }
+    return [ROCPoint(falsePositiveRate: 0, truePositiveRate: 0)]
+      + counts.map {
+        ROCPoint(
+          falsePositiveRate: Double($0.falsePositives) / Double(total.falsePositives),
+          truePositiveRate: Double($0.truePositives) / Double(total.truePositives))
+      }
+  }
+
+  /// Positives and negatives scoring at least each distinct score, from the highest score down.
+  static func cumulativeCounts(scores: [Double], isPositive: [Bool])
+    -> [(truePositives: Int, falsePositives: Int)]
+  {
+    precondition(scores.count == isPositive.count, "one label per score")
+    let order = scores.indices.sorted { scores[$0] > scores[$1] }
+    var counts: [(truePositives: Int, falsePositives: Int)] = []
+    var (truePositives, falsePositives) = (0, 0)
     var start = 0
     while start < order.count {
       var end = start
-      var groupPositives = 0
-      var groupNegatives = 0
       while end < order.count && scores[order[end]] == scores[order[start]] {
-        if isPositive[order[end]] { groupPositives += 1 } else { groupNegatives += 1 }
+        if isPositive[order[end]] { truePositives += 1 } else { falsePositives += 1 }
         end += 1
       }
-      // Trapezoid between the curve's points before and after the tie group.
-      area += Double(groupNegatives) * (Double(truePositives) + Double(groupPositives) / 2)
-      truePositives += groupPositives
-      falsePositives += groupNegatives
+      counts.append((truePositives, falsePositives))
       start = end
     }
-    return area / (Double(positives) * Double(negatives))
+    return counts
   }
 
   /// One-vs-rest ROC AUC of class probabilities.
@@ -77,6 +103,20 @@ public enum ROCAnalysis {
       }
     }
     return result
+  }
+}
+
+/// A point of a ROC curve: the rates of a threshold.
+public struct ROCPoint: Sendable, Equatable {
+  /// Negatives called positive, over all negatives (1 − specificity).
+  public var falsePositiveRate: Double
+  /// Positives called positive, over all positives (sensitivity).
+  public var truePositiveRate: Double
+
+  /// The point (`falsePositiveRate`, `truePositiveRate`).
+  public init(falsePositiveRate: Double, truePositiveRate: Double) {
+    self.falsePositiveRate = falsePositiveRate
+    self.truePositiveRate = truePositiveRate
   }
 }
 

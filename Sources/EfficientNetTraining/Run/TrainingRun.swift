@@ -67,7 +67,9 @@ public final class TrainingRun {
     trainer.extraMetadata = stored
   }
 
-  /// Trains until every epoch is done or an interruption is requested.
+  /// Trains until every epoch is done or an interruption is requested, rewriting the folder's
+  /// ``TrainingCurves/fileName`` after each epoch (a picture that cannot be written is warned about
+  /// once on standard error; training goes on).
   ///
   /// - Parameters:
   ///   - progress: called after every step.
@@ -78,7 +80,20 @@ public final class TrainingRun {
   public func run(
     progress: (TrainingProgress) -> Void = { _ in }, epochEnded: (EpochRecord) -> Void = { _ in }
   ) throws -> TrainingOutcome {
-    try trainer.run(progress: progress, epochEnded: epochEnded)
+    let curves = trainer.directory.appendingPathComponent(TrainingCurves.fileName)
+    var warned = false
+    return try trainer.run(progress: progress) { record in
+      do {
+        try TrainingCurves.write(trainer.history, to: curves)
+      } catch {
+        if !warned {
+          FileHandle.standardError.write(
+            Data("warning: \(error); training goes on without the picture\n".utf8))
+          warned = true
+        }
+      }
+      epochEnded(record)
+    }
   }
 
   /// Every completed epoch's record, earlier sessions of a resumed run included.
