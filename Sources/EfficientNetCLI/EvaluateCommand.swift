@@ -68,7 +68,8 @@ struct EvaluateCommand: ParsableCommand {
 
   func run() throws {
     let plotFolder = try plot.map(Self.plotFolder)
-    let network = try ModelLoading.load(model: model, weights: weights)
+    let loaded = try ModelLoading.resolve(model: model, weights: weights)
+    let network = loaded.network
     let dataset = try DatasetOpening.open(data)
     let configuration = network.configuration
     guard dataset.classNames.count == configuration.classCount else {
@@ -79,11 +80,12 @@ struct EvaluateCommand: ParsableCommand {
     }
     try MachineMemory.require(
       network.architecture, batch: batchSize, side: resolution ?? configuration.resolution, training: false)
-    let preprocessing = configuration.preprocessing
+    // Published weights are evaluated as their publisher measured them (size, crop, filter, mean/std).
+    let preprocessing = loaded.preprocessing ?? configuration.preprocessing
     let augmentation = AugmentationConfiguration.evaluation(
-      resolution: resolution ?? configuration.resolution, outputChannels: configuration.inputChannels,
-      cropFraction: cropFraction ?? preprocessing.cropFraction, mean: preprocessing.mean,
-      standardDeviation: preprocessing.standardDeviation)
+      resolution: resolution ?? preprocessing.resolution, outputChannels: configuration.inputChannels,
+      cropFraction: cropFraction ?? preprocessing.cropFraction, interpolation: preprocessing.interpolation,
+      mean: preprocessing.mean, standardDeviation: preprocessing.standardDeviation)
     let loader = DataLoader(
       dataset: dataset, batchSize: batchSize, shuffle: false, augmentation: augmentation, seed: 0)
     let metrics = try ModelLoading.attributingOverflow(to: weights) {
