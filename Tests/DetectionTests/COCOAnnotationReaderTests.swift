@@ -66,7 +66,6 @@ final class COCOAnnotationReaderTests: XCTestCase {
     let cases: [(String, String)] = [
       ("[1, 2, 3]", "expected 4 numbers"), (#"[1, 2, "3", 4]"#, "expected 4 numbers"),
       ("[1, 2, -3, 4]", "negative width -3.0"), ("[1, 2, 3, -4]", "negative height -4.0"),
-      ("[1, 2, 1e999, 4]", "expected finite numbers"),
     ]
     for (box, problem) in cases {
       let annotations = "[" + Self.annotation(1) + "," + Self.annotation(2, box: box) + "]"
@@ -102,11 +101,26 @@ final class COCOAnnotationReaderTests: XCTestCase {
         Self.file(annotations: #"[{"id": 1, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "area": -1}]"#),
         "annotations[0].area", "negative area -1.0"
       ),
-      (Data("{\"images\": [".utf8), "", "not valid JSON"),
     ]
     for (data, field, problem) in cases {
       XCTAssertEqual(self.error(data), COCOFormatError(file: "gt.json", field: field, problem: problem), field)
     }
+  }
+
+  /// JSON has no non-finite numbers: Foundation's parser refuses `1e999` and `NaN`, and the error says
+  /// which value and where (the readers' own finite checks guard parsers that let them through).
+  func testNonFiniteNumbersAndBrokenJSONAreRefused() {
+    let cases: [(String, String)] = [
+      ("[" + Self.annotation(box: "[1, 2, 1e999, 4]") + "]", "1e999"),
+      ("[" + Self.annotation(box: "[1, 2, NaN, 4]") + "]", "character"),
+    ]
+    for (annotations, detail) in cases {
+      let error = self.error(Self.file(annotations: annotations))
+      XCTAssertEqual(error?.file, "gt.json")
+      XCTAssertTrue(error?.problem.hasPrefix("not valid JSON") ?? false, "\(String(describing: error))")
+      XCTAssertTrue(error?.problem.contains(detail) ?? false, "\(String(describing: error))")
+    }
+    XCTAssertTrue(self.error(Data("{\"images\": [".utf8))?.problem.hasPrefix("not valid JSON") ?? false)
   }
 
   func testFilesAboveTheLimitAreRefusedBeforeReading() throws {
@@ -130,7 +144,7 @@ final class COCOAnnotationReaderTests: XCTestCase {
       try COCOResultsReader().read(good, name: "dt.json"),
       [COCODetectionRecord(imageIdentifier: 1, categoryIdentifier: 3, box: [1, 2, 3, 4], score: 0.25)])
     let cases: [(String, String, String)] = [
-      (#"[{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "score": 1e999}]"#, "[0].score", "expected a finite number"),
+      (#"[{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "score": "high"}]"#, "[0].score", "expected a number"),
       (#"[{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4]}]"#, "[0].score", "missing"),
       (#"[{"image_id": 1, "category_id": 3, "bbox": [1, 2], "score": 1}]"#, "[0].bbox", "expected 4 numbers"),
       (#"[1]"#, "[0]", "expected an object"), (#"{}"#, "", "expected a list of detections"),

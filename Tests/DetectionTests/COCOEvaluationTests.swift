@@ -77,13 +77,24 @@ final class COCOEvaluationTests: XCTestCase {
     COCODetectionRecord(imageIdentifier: 1, categoryIdentifier: 1, box: box, score: score)
   }
 
+  /// Asserts `values` equal `expected` within 1e-12.
+  static func assertClose(
+    _ values: [Double], _ expected: [Double], file: StaticString = #filePath, line: UInt = #line
+  ) {
+    XCTAssertEqual(values.count, expected.count, file: file, line: line)
+    for (value, target) in zip(values, expected) {
+      XCTAssertEqual(value, target, accuracy: 1e-12, "\(values)", file: file, line: line)
+    }
+  }
+
   /// One medium object found exactly: AP and AR 1 wherever it counts, -1 for the empty size ranges.
+  /// (AP is 1 - 2⁻⁵² or so, as pycocotools': precision is tp / (tp + fp + np.spacing(1)).)
   func testOnePerfectDetectionScoresOne() {
     let evaluation = COCOEvaluation(
       groundTruth: Self.dataset([Self.object(1, [10, 10, 50, 50])]),
       detections: [Self.detection([10, 10, 50, 50], 0.7)])
-    XCTAssertEqual(evaluation.statistics, [1, 1, 1, -1, 1, -1, 1, 1, 1, -1, 1, -1])
-    XCTAssertEqual(evaluation.categoryResults.map(\.averagePrecision), [1, -1])
+    Self.assertClose(evaluation.statistics, [1, 1, 1, -1, 1, -1, 1, 1, 1, -1, 1, -1])
+    Self.assertClose(evaluation.categoryResults.map(\.averagePrecision), [1, -1])
   }
 
   /// One detection beside the object: AP and AR 0.
@@ -104,7 +115,7 @@ final class COCOEvaluationTests: XCTestCase {
     let crowd = COCOEvaluation(
       groundTruth: Self.dataset([Self.object(1, [0, 0, 40, 40]), Self.object(2, [100, 100, 200, 200], crowd: true)]),
       detections: detections)
-    XCTAssertEqual(crowd.statistics[0], 1)
+    XCTAssertEqual(crowd.statistics[0], 1, accuracy: 1e-12)
     let regular = COCOEvaluation(
       groundTruth: Self.dataset([Self.object(1, [0, 0, 40, 40]), Self.object(2, [100, 100, 200, 200])]),
       detections: detections)

@@ -117,7 +117,9 @@ enum JSONFileLoading {
     do {
       return try JSONSerialization.jsonObject(with: data)
     } catch {
-      throw COCOFormatError(file: name, field: "", problem: "not valid JSON")
+      // Foundation's parser refuses non-finite numbers (1e999, NaN) itself, saying which and where.
+      let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey].map { " (\($0))" } ?? ""
+      throw COCOFormatError(file: name, field: "", problem: "not valid JSON" + detail)
     }
   }
 }

@@ -29,7 +29,7 @@ extension COCOEvaluation {
   }
 
   /// pycocotools' `stats`: the value of each of ``summaryLines``.
-  public var statistics: [Double] { summaryLines.map(value) }
+  public var statistics: [Double] { summaryLines.map { value(of: $0) } }
 
   /// The mean over the categories with counted objects (and over recall thresholds, for precision) of
   /// `line`'s setting, -1 when no category has any; restricted to `category` (an index into

@@ -24,8 +24,10 @@ public struct COCOEvaluation: Sendable {
     for category in groundTruth.categories where categoriesByIdentifier[category.identifier] == nil {
       categoriesByIdentifier[category.identifier] = category
     }
-    categories = categoriesByIdentifier.values.sorted { $0.identifier < $1.identifier }
-    imageIdentifiers = Array(Set(groundTruth.images.map(\.identifier))).sorted()
+    let categories = categoriesByIdentifier.values.sorted { $0.identifier < $1.identifier }
+    let imageIdentifiers = Array(Set(groundTruth.images.map(\.identifier))).sorted()
+    self.categories = categories
+    self.imageIdentifiers = imageIdentifiers
     let images = Set(imageIdentifiers)
     var objects: [Key: [COCOAnnotation]] = [:]
     for annotation in groundTruth.annotations
