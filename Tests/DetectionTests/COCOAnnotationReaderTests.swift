@@ -17,7 +17,9 @@ final class COCOAnnotationReaderTests: XCTestCase {
     Data(#"{"images": \#(images), "annotations": \#(annotations), "categories": \#(categories)}"#.utf8)
   }
 
-  static func annotation(_ identifier: Int = 1, image: Int = 1, category: Int = 3, box: String = "[1, 2, 3, 4]")
+  static func annotation(
+    _ identifier: Int = 1, image: Int = 1, category: Int = 3, box: String = "[1, 2, 3, 4]"
+  )
     -> String
   {
     #"{"id": \#(identifier), "image_id": \#(image), "category_id": \#(category), "bbox": \#(box), "iscrowd": 0}"#
@@ -26,12 +28,14 @@ final class COCOAnnotationReaderTests: XCTestCase {
   /// The error reading `data` gives.
   func error(_ data: Data, file: StaticString = #filePath, line: UInt = #line) -> COCOFormatError? {
     assertThrows(
-      COCOFormatError.self, { try COCOAnnotationReader().read(data, name: "gt.json", imageFolder: Self.folder) },
+      COCOFormatError.self,
+      { try COCOAnnotationReader().read(data, name: "gt.json", imageFolder: Self.folder) },
       file: file, line: line)
   }
 
   func testReadsImagesAnnotationsCategoriesAndPaths() throws {
-    let annotations = "[" + Self.annotation(7, box: "[1.5, 2, 30, 40]") + ","
+    let annotations =
+      "[" + Self.annotation(7, box: "[1.5, 2, 30, 40]") + ","
       + #"{"id": 8, "image_id": 1, "category_id": 3, "bbox": [0, 0, 2, 2], "area": 3.5, "iscrowd": 1, "ignore": true}"#
       + "]"
     let dataset = try COCOAnnotationReader().read(
@@ -41,9 +45,11 @@ final class COCOAnnotationReaderTests: XCTestCase {
     XCTAssertEqual(
       dataset.annotations,
       [
-        COCOAnnotation(identifier: 7, imageIdentifier: 1, categoryIdentifier: 3, box: [1.5, 2, 30, 40], area: 1200),
         COCOAnnotation(
-          identifier: 8, imageIdentifier: 1, categoryIdentifier: 3, box: [0, 0, 2, 2], area: 3.5, isCrowd: true,
+          identifier: 7, imageIdentifier: 1, categoryIdentifier: 3, box: [1.5, 2, 30, 40], area: 1200),
+        COCOAnnotation(
+          identifier: 8, imageIdentifier: 1, categoryIdentifier: 3, box: [0, 0, 2, 2], area: 3.5,
+          isCrowd: true,
           isIgnored: true),
       ])
     XCTAssertEqual(dataset.path(of: dataset.images[0]).path, "/data/images/a.jpg")
@@ -70,40 +76,54 @@ final class COCOAnnotationReaderTests: XCTestCase {
     for (box, problem) in cases {
       let annotations = "[" + Self.annotation(1) + "," + Self.annotation(2, box: box) + "]"
       let error = self.error(Self.file(annotations: annotations))
-      XCTAssertEqual(error, COCOFormatError(file: "gt.json", field: "annotations[1].bbox", problem: problem), box)
+      XCTAssertEqual(
+        error, COCOFormatError(file: "gt.json", field: "annotations[1].bbox", problem: problem), box)
     }
   }
 
   func testReferenceAndIdentifierErrorsNameTheField() {
     let cases: [(Data, String, String)] = [
-      (Self.file(annotations: "[" + Self.annotation(image: 9) + "]"), "annotations[0].image_id", "9 is not an id of images"),
+      (
+        Self.file(annotations: "[" + Self.annotation(image: 9) + "]"), "annotations[0].image_id",
+        "9 is not an id of images"
+      ),
       (
         Self.file(annotations: "[" + Self.annotation(category: 4) + "]"), "annotations[0].category_id",
         "4 is not an id of categories"
       ),
-      (Self.file(annotations: "[" + Self.annotation(5) + "," + Self.annotation(5) + "]"), "annotations[1].id", "duplicate id 5"),
+      (
+        Self.file(annotations: "[" + Self.annotation(5) + "," + Self.annotation(5) + "]"),
+        "annotations[1].id", "duplicate id 5"
+      ),
       (
         Self.file(categories: #"[{"id": 3, "name": "a"}, {"id": 3, "name": "b"}]"#), "categories[1].id",
         "duplicate id 3"
       ),
       (
-        Self.file(images: #"[{"id": 1, "file_name": "a.jpg", "width": -640, "height": 480}]"#), "images[0].width",
+        Self.file(images: #"[{"id": 1, "file_name": "a.jpg", "width": -640, "height": 480}]"#),
+        "images[0].width",
         "expected a positive width, got -640"
       ),
       (Self.file(images: #"[{"id": 1, "width": 640, "height": 480}]"#), "images[0].file_name", "missing"),
-      (Self.file(images: #"[{"id": 1.5, "file_name": "a", "width": 6, "height": 4}]"#), "images[0].id", "expected a whole number"),
+      (
+        Self.file(images: #"[{"id": 1.5, "file_name": "a", "width": 6, "height": 4}]"#), "images[0].id",
+        "expected a whole number"
+      ),
       (Self.file(images: "{}"), "images", "expected a list"),
       (
-        Self.file(annotations: #"[{"id": 1, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "iscrowd": 2}]"#),
+        Self.file(
+          annotations: #"[{"id": 1, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "iscrowd": 2}]"#),
         "annotations[0].iscrowd", "expected 0, 1, false or true"
       ),
       (
-        Self.file(annotations: #"[{"id": 1, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "area": -1}]"#),
+        Self.file(
+          annotations: #"[{"id": 1, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "area": -1}]"#),
         "annotations[0].area", "negative area -1.0"
       ),
     ]
     for (data, field, problem) in cases {
-      XCTAssertEqual(self.error(data), COCOFormatError(file: "gt.json", field: field, problem: problem), field)
+      XCTAssertEqual(
+        self.error(data), COCOFormatError(file: "gt.json", field: field, problem: problem), field)
     }
   }
 
@@ -131,7 +151,8 @@ final class COCOAnnotationReaderTests: XCTestCase {
     reader.sizeLimit = 10
     let error = assertThrows(COCOFormatError.self) { try reader.read(url) }
     XCTAssertEqual(error?.file, url.path)
-    XCTAssertTrue(error?.problem.hasSuffix("above the limit of 10 bytes") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.problem.hasSuffix("above the limit of 10 bytes") ?? false, "\(String(describing: error))")
     let missing = assertThrows(COCOFormatError.self) {
       try COCOAnnotationReader().read(folder.appendingPathComponent("none.json"))
     }
@@ -144,13 +165,18 @@ final class COCOAnnotationReaderTests: XCTestCase {
       try COCOResultsReader().read(good, name: "dt.json"),
       [COCODetectionRecord(imageIdentifier: 1, categoryIdentifier: 3, box: [1, 2, 3, 4], score: 0.25)])
     let cases: [(String, String, String)] = [
-      (#"[{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "score": "high"}]"#, "[0].score", "expected a number"),
+      (
+        #"[{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "score": "high"}]"#, "[0].score",
+        "expected a number"
+      ),
       (#"[{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4]}]"#, "[0].score", "missing"),
       (#"[{"image_id": 1, "category_id": 3, "bbox": [1, 2], "score": 1}]"#, "[0].bbox", "expected 4 numbers"),
       (#"[1]"#, "[0]", "expected an object"), (#"{}"#, "", "expected a list of detections"),
     ]
     for (text, field, problem) in cases {
-      let error = assertThrows(COCOFormatError.self) { try COCOResultsReader().read(Data(text.utf8), name: "dt.json") }
+      let error = assertThrows(COCOFormatError.self) {
+        try COCOResultsReader().read(Data(text.utf8), name: "dt.json")
+      }
       XCTAssertEqual(error, COCOFormatError(file: "dt.json", field: field, problem: problem), text)
       XCTAssertEqual(error?.description, "dt.json: " + (field.isEmpty ? "" : field + ": ") + problem)
     }

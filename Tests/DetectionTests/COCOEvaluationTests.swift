@@ -40,8 +40,10 @@ final class COCOEvaluationTests: XCTestCase {
     XCTAssertEqual(expected.cases.count, 4)
     var largestDifference = 0.0
     for fixture in expected.cases {
-      let groundTruth = try COCOAnnotationReader().read(RepositoryPaths.fixtures("DetectionTests", fixture.ground_truth))
-      let detections = try COCOResultsReader().read(RepositoryPaths.fixtures("DetectionTests", fixture.detections))
+      let groundTruth = try COCOAnnotationReader().read(
+        RepositoryPaths.fixtures("DetectionTests", fixture.ground_truth))
+      let detections = try COCOResultsReader().read(
+        RepositoryPaths.fixtures("DetectionTests", fixture.detections))
       let evaluation = COCOEvaluation(groundTruth: groundTruth, detections: detections)
       let statistics = evaluation.statistics
       XCTAssertEqual(statistics.count, 12)
@@ -51,7 +53,8 @@ final class COCOEvaluationTests: XCTestCase {
       }
       for result in evaluation.categoryResults {
         let theirs = try XCTUnwrap(fixture.category_ap[String(result.category.identifier)], fixture.name)
-        XCTAssertEqual(result.averagePrecision, theirs, accuracy: 1e-6, "\(fixture.name) category \(result.category)")
+        XCTAssertEqual(
+          result.averagePrecision, theirs, accuracy: 1e-6, "\(fixture.name) category \(result.category)")
       }
       XCTAssertEqual(evaluation.categoryResults.count, fixture.category_ap.count, fixture.name)
     }
@@ -113,7 +116,9 @@ final class COCOEvaluationTests: XCTestCase {
       Self.detection([150, 150, 30, 30], 0.9), Self.detection([200, 120, 25, 25], 0.8),
     ]
     let crowd = COCOEvaluation(
-      groundTruth: Self.dataset([Self.object(1, [0, 0, 40, 40]), Self.object(2, [100, 100, 200, 200], crowd: true)]),
+      groundTruth: Self.dataset([
+        Self.object(1, [0, 0, 40, 40]), Self.object(2, [100, 100, 200, 200], crowd: true),
+      ]),
       detections: detections)
     XCTAssertEqual(crowd.statistics[0], 1, accuracy: 1e-12)
     let regular = COCOEvaluation(
@@ -142,7 +147,9 @@ final class COCOEvaluationTests: XCTestCase {
         Detection(box: BoxCorners(1, 2, 11, 22), score: 0.5, classIndex: 2),
         Detection(box: BoxCorners(0, 0, 1, 1), score: 0.5, classIndex: 3),
       ], imageIdentifier: 1, dataset: dataset)
-    XCTAssertEqual(records, [COCODetectionRecord(imageIdentifier: 1, categoryIdentifier: 2, box: [1, 2, 10, 20], score: 0.5)])
+    XCTAssertEqual(
+      records,
+      [COCODetectionRecord(imageIdentifier: 1, categoryIdentifier: 2, box: [1, 2, 10, 20], score: 0.5)])
   }
 
   /// The printout uses pycocotools' wording and layout.
@@ -152,10 +159,14 @@ final class COCOEvaluationTests: XCTestCase {
       detections: [Self.detection([10, 10, 50, 50], 0.7)])
     let lines = evaluation.summary.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.count, 12)
-    XCTAssertEqual(lines[0], " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000")
-    XCTAssertEqual(lines[1], " Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 1.000")
-    XCTAssertEqual(lines[3], " Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = -1.000")
-    XCTAssertEqual(lines[6], " Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 1.000")
+    XCTAssertEqual(
+      lines[0], " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000")
+    XCTAssertEqual(
+      lines[1], " Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 1.000")
+    XCTAssertEqual(
+      lines[3], " Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = -1.000")
+    XCTAssertEqual(
+      lines[6], " Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 1.000")
     XCTAssertTrue(evaluation.categoryTable.contains("one"))
   }
 }

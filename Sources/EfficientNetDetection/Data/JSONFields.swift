@@ -70,7 +70,9 @@ struct JSONFields {
     }
     var box = SIMD4<Double>()
     for (index, value) in values.enumerated() {
-      guard let number = value as? NSNumber, !(value is String) else { throw error(key, "expected 4 numbers") }
+      guard let number = value as? NSNumber, !(value is String) else {
+        throw error(key, "expected 4 numbers")
+      }
       guard number.doubleValue.isFinite else { throw error(key, "expected finite numbers") }
       box[index] = number.doubleValue
     }

@@ -14,7 +14,8 @@ struct COCOAccumulation {
     let categoryCount = evaluations.count
     let areaCount = parameters.areaRanges.count
     let limits = parameters.detectionLimits
-    precision = Array(repeating: -1, count: thresholdCount * recallCount * categoryCount * areaCount * limits.count)
+    precision = Array(
+      repeating: -1, count: thresholdCount * recallCount * categoryCount * areaCount * limits.count)
     recall = Array(repeating: -1, count: thresholdCount * categoryCount * areaCount * limits.count)
     for category in 0..<categoryCount {
       for area in 0..<areaCount {
@@ -49,9 +50,9 @@ struct COCOAccumulation {
         entries.append((index, detection, evaluation.scores[detection]))
       }
     }
-    let order = entries.indices.sorted {
+    let sorted = entries.indices.sorted {
       entries[$0].score != entries[$1].score ? entries[$0].score > entries[$1].score : $0 < $1
-    }
+    }.map { entries[$0] }
     let recallThresholds = parameters.recallThresholds
     var recall: [Double] = []
     var precision: [Double] = []
@@ -60,7 +61,7 @@ struct COCOAccumulation {
       var falsePositives = 0.0
       var recalls: [Double] = []
       var precisions: [Double] = []
-      for entry in order.map({ entries[$0] }) {
+      for entry in sorted {
         let evaluation = evaluations[entry.evaluation]
         let flat = threshold * evaluation.scores.count + entry.detection
         // Ignored detections keep their place in the curve, counting neither way (as pycocotools).
@@ -72,7 +73,8 @@ struct COCOAccumulation {
       }
       recall.append(recalls.last ?? 0)
       // Each precision the best at any recall from there on.
-      for index in stride(from: precisions.count - 1, to: 0, by: -1) where precisions[index] > precisions[index - 1] {
+      for index in stride(from: precisions.count - 1, to: 0, by: -1)
+      where precisions[index] > precisions[index - 1] {
         precisions[index - 1] = precisions[index]
       }
       // At each recall threshold, the precision where recall first reaches it (np.searchsorted, left).

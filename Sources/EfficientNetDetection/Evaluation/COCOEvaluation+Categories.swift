@@ -38,8 +38,10 @@ extension COCOEvaluation {
     let header =
       "     id  " + Self.padded("category", nameWidth, left: true) + "       AP   AP50   AP75     AR"
     let rows = results.map { result in
-      String(format: "%7d  ", result.category.identifier) + Self.padded(result.category.name, nameWidth, left: true)
-        + "  " + [
+      String(format: "%7d  ", result.category.identifier)
+        + Self.padded(result.category.name, nameWidth, left: true)
+        + "  "
+        + [
           result.averagePrecision, result.averagePrecisionAtHalf, result.averagePrecisionAtThreeQuarters,
           result.averageRecall,
         ].map(cell).joined()

@@ -11,6 +11,14 @@ extension COCOEvaluation {
     public var area: String
     /// The detection limit per image.
     public var detectionLimit: Int
+
+    /// The line of the given setting.
+    public init(isPrecision: Bool, intersectionOverUnion: Double?, area: String, detectionLimit: Int) {
+      self.isPrecision = isPrecision
+      self.intersectionOverUnion = intersectionOverUnion
+      self.area = area
+      self.detectionLimit = detectionLimit
+    }
   }
 
   /// The twelve settings of pycocotools' `stats`, in its order: AP, AP50, AP75, AP small, medium,
@@ -20,11 +28,19 @@ extension COCOEvaluation {
     let last = limits.count > 2 ? limits[2] : (limits.last ?? 0)
     let areas = ["small", "medium", "large"]
     let precisions =
-      [nil, 0.5, 0.75].map { SummaryLine(isPrecision: true, intersectionOverUnion: $0, area: "all", detectionLimit: last) }
-      + areas.map { SummaryLine(isPrecision: true, intersectionOverUnion: nil, area: $0, detectionLimit: last) }
+      [nil, 0.5, 0.75].map {
+        SummaryLine(isPrecision: true, intersectionOverUnion: $0, area: "all", detectionLimit: last)
+      }
+      + areas.map {
+        SummaryLine(isPrecision: true, intersectionOverUnion: nil, area: $0, detectionLimit: last)
+      }
     let recalls =
-      limits.prefix(3).map { SummaryLine(isPrecision: false, intersectionOverUnion: nil, area: "all", detectionLimit: $0) }
-      + areas.map { SummaryLine(isPrecision: false, intersectionOverUnion: nil, area: $0, detectionLimit: last) }
+      limits.prefix(3).map {
+        SummaryLine(isPrecision: false, intersectionOverUnion: nil, area: "all", detectionLimit: $0)
+      }
+      + areas.map {
+        SummaryLine(isPrecision: false, intersectionOverUnion: nil, area: $0, detectionLimit: last)
+      }
     return precisions + recalls
   }
 
@@ -36,10 +52,13 @@ extension COCOEvaluation {
   /// ``categories``) when given.
   public func value(of line: SummaryLine, category: Int? = nil) -> Double {
     let thresholds = parameters.intersectionOverUnionThresholds.indices.filter {
-      line.intersectionOverUnion == nil || parameters.intersectionOverUnionThresholds[$0] == line.intersectionOverUnion
+      line.intersectionOverUnion == nil
+        || parameters.intersectionOverUnionThresholds[$0] == line.intersectionOverUnion
     }
     let areas = parameters.areaRanges.indices.filter { parameters.areaRanges[$0].name == line.area }
-    let limits = parameters.detectionLimits.indices.filter { parameters.detectionLimits[$0] == line.detectionLimit }
+    let limits = parameters.detectionLimits.indices.filter {
+      parameters.detectionLimits[$0] == line.detectionLimit
+    }
     let chosen = category.map { [$0] } ?? Array(categories.indices)
     var values: [Double] = []
     // NumPy's order: threshold, recall threshold, category, area, limit.
@@ -50,7 +69,8 @@ extension COCOEvaluation {
             for limit in limits {
               values.append(
                 line.isPrecision
-                  ? precision(threshold: threshold, recall: recallIndex, category: category, area: area, limit: limit)
+                  ? precision(
+                    threshold: threshold, recall: recallIndex, category: category, area: area, limit: limit)
                   : recall(threshold: threshold, category: category, area: area, limit: limit))
             }
           }
@@ -69,7 +89,8 @@ extension COCOEvaluation {
       let title = line.isPrecision ? "Average Precision" : "Average Recall"
       let kind = line.isPrecision ? "(AP)" : "(AR)"
       let threshold = line.intersectionOverUnion.map { String(format: "%0.2f", $0) } ?? span
-      return " " + Self.padded(title, 18, left: true) + " " + kind + " @[ IoU=" + Self.padded(threshold, 9, left: true)
+      return " " + Self.padded(title, 18, left: true) + " " + kind + " @[ IoU="
+        + Self.padded(threshold, 9, left: true)
         + " | area=" + Self.padded(line.area, 6, left: false) + " | maxDets="
         + Self.padded(String(line.detectionLimit), 3, left: false) + " ] = " + String(format: "%0.3f", value)
     }.joined(separator: "\n")

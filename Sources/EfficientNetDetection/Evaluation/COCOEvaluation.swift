@@ -45,7 +45,8 @@ public struct COCOEvaluation: Sendable {
     }
     let limit = parameters.detectionLimits.max() ?? 0
     let evaluations = categories.map { category in
-      let pairs = imageIdentifiers.map { image -> (objects: [COCOAnnotation], detections: [COCODetectionRecord]) in
+      let pairs = imageIdentifiers.map {
+        image -> (objects: [COCOAnnotation], detections: [COCODetectionRecord]) in
         let key = Key(image, category.identifier)
         return (objects[key] ?? [], Self.bestFirst(found[key] ?? [], limit: limit))
       }

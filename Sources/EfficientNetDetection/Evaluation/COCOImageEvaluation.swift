@@ -66,8 +66,10 @@ struct COCOImageEvaluation {
         objectTaken[match] = true
       }
     }
-    for detection in 0..<count where !range.contains(detections[detection].box[2] * detections[detection].box[3]) {
-      for thresholdIndex in thresholds.indices where matchedIdentifiers[thresholdIndex * count + detection] == 0 {
+    for detection in 0..<count
+    where !range.contains(detections[detection].box[2] * detections[detection].box[3]) {
+      for thresholdIndex in thresholds.indices
+      where matchedIdentifiers[thresholdIndex * count + detection] == 0 {
         ignored[thresholdIndex * count + detection] = true
       }
     }
