@@ -32,7 +32,20 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TREES = os.path.join(HERE, "..", "..", "..", "..", "shared", "data", "trees", "val", "annotations.json")
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+TREES_FILE = os.path.join("data", "trees", "val", "annotations.json")
+
+
+def trees_path():
+    """The tree annotations in the first shared folder the Swift tests search (SharedData.swift)."""
+    if "EFFICIENTNET_SHARED" in os.environ:
+        folders = [os.environ["EFFICIENTNET_SHARED"]]
+    else:
+        folders = [os.path.join(ROOT, "shared"), os.path.join(os.path.dirname(ROOT), "shared"), "/work/shared"]
+    for folder in folders:
+        if os.path.exists(os.path.join(folder, TREES_FILE)):
+            return os.path.join(folder, TREES_FILE)
+    sys.exit("no %s in %s; name the file as the first argument" % (TREES_FILE, ", ".join(folders)))
 
 
 def write(name, value):
@@ -173,7 +186,7 @@ def evaluate(gt_name, dt_name):
 
 
 def main():
-    trees = sys.argv[1] if len(sys.argv) > 1 else TREES
+    trees = sys.argv[1] if len(sys.argv) > 1 else trees_path()
     cases = [("mixed", mixed_case()), ("crowd", crowd_case()), ("random", random_case()),
              ("trees", trees_case(trees))]
     expected = {"pycocotools": pycocotools.__version__ if hasattr(pycocotools, "__version__") else "2.0",
