@@ -21,13 +21,13 @@ The cases:
   from the repository's shared data, `shared/data/trees/val/annotations.json` (NEON Yellowstone orthophoto tiles as shipped in the
   deepforest 2.1.0 wheel, MIT licence; see that folder's README), with synthetic perturbed detections.
 """
+import importlib.metadata
 import json
 import os
 import random
 import sys
 
 import numpy as np
-import pycocotools
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
@@ -189,7 +189,7 @@ def main():
     trees = sys.argv[1] if len(sys.argv) > 1 else trees_path()
     cases = [("mixed", mixed_case()), ("crowd", crowd_case()), ("random", random_case()),
              ("trees", trees_case(trees))]
-    expected = {"pycocotools": pycocotools.__version__ if hasattr(pycocotools, "__version__") else "2.0",
+    expected = {"pycocotools": importlib.metadata.version("pycocotools"),
                 "numpy": np.__version__,
                 "iou_thresholds": [float(v) for v in np.linspace(.5, 0.95, 10)],
                 "recall_thresholds": [float(v) for v in np.linspace(.0, 1.00, 101)], "cases": []}
