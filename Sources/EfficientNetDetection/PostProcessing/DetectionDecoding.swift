@@ -37,7 +37,12 @@ public struct DetectionDecoding: Sendable {
   ///   - output: the heads' outputs for a batch.
   ///   - anchors: the anchors of the input size the batch ran at.
   ///   - classCount: the classes the class head predicts.
-  public func detections(_ output: DetectorOutput, anchors: AnchorGrid, classCount: Int) -> [[Detection]] {
+  ///   - clipWidth, clipHeight: when given, boxes are clipped to `[0, clipWidth] × [0, clipHeight]`
+  ///     before suppression (effdet with image information: the letterboxed image's extent).
+  public func detections(
+    _ output: DetectorOutput, anchors: AnchorGrid, classCount: Int, clipWidth: Float? = nil,
+    clipHeight: Float? = nil
+  ) -> [[Detection]] {
     let batch = output.classOutputs.first?.shape[0] ?? 0
     return (0..<batch).map { image in
       let logits = Self.flattened(output.classOutputs, image: image)
@@ -51,7 +56,12 @@ public struct DetectionDecoding: Sendable {
         let (anchor, classIndex) = flat.quotientAndRemainder(dividingBy: classCount)
         let code = SIMD4<Float>(
           codes[anchor * 4], codes[anchor * 4 + 1], codes[anchor * 4 + 2], codes[anchor * 4 + 3])
-        boxes.append(BoxCoding.decode(code, anchor: anchors.boxes[anchor]))
+        var box = BoxCoding.decode(code, anchor: anchors.boxes[anchor])
+        if let clipWidth, let clipHeight {
+          box = pointwiseMin(
+            pointwiseMax(box, .zero), BoxCorners(clipWidth, clipHeight, clipWidth, clipHeight))
+        }
+        boxes.append(box)
         scores.append(1 / (1 + Foundation.exp(-logits[flat])))
         classes.append(classIndex)
       }

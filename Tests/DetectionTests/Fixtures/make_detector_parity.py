@@ -84,5 +84,34 @@ for name, size in CASES:
     tensors[f"{name}.detections"] = detections.contiguous()
     print(name, [tuple(c.shape) for c in class_out], tuple(detections.shape), float(detections[0, 0, 4]))
 
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "detector-parity.safetensors")
+# The whole image path on a real photo: effdet's letterbox (ResizePad, bilinear, mean fill), its
+# prefetcher's normalization, DetBenchPredict with image information (boxes clipped, then in the
+# photo's pixels). Lite0 (mean = std = 0.5) at 128x128.
+from PIL import Image  # noqa: E402
+from effdet.data.transforms import ResizePad, resolve_fill_color  # noqa: E402
+
+here = os.path.dirname(os.path.abspath(__file__))
+photo = Image.open(os.path.join(here, "..", "..", "..", "Samples", "chelsea.jpg")).convert("RGB")
+name, size = "tf_efficientdet_lite0", (128, 128)
+model = create_model(name, pretrained=False, pretrained_backbone=False, num_classes=CLASSES, image_size=size).eval()
+state = model.state_dict()
+for key, value in state.items():
+    if not key.endswith("num_batches_tracked"):
+        state[key] = weight(key, list(value.shape))
+model.load_state_dict(state)
+mean, std = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
+canvas, info = ResizePad(size[0], interpolation="bilinear", fill_color=resolve_fill_color("mean", mean))(photo, {})
+pixels = torch.from_numpy(np.asarray(canvas, dtype=np.uint8).copy())
+tensors["letterbox.canvas"] = pixels.float().contiguous()
+x = pixels.permute(2, 0, 1).unsqueeze(0).float()
+x = (x - torch.tensor(mean).view(1, 3, 1, 1) * 255) / (torch.tensor(std).view(1, 3, 1, 1) * 255)
+img_info = {
+    "img_scale": torch.tensor([info["img_scale"]], dtype=torch.float32),
+    "img_size": torch.tensor([[photo.width, photo.height]], dtype=torch.float32),
+}
+with torch.no_grad():
+    tensors["letterbox.detections"] = DetBenchPredict(model).eval()(x, img_info=img_info).contiguous()
+print("letterbox", photo.size, info["img_scale"], tensors["letterbox.detections"][0, :2])
+
+path = os.path.join(here, "detector-parity.safetensors")
 save_file(tensors, path)
