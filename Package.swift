@@ -96,6 +96,7 @@ let package = Package(
       name: "EfficientNetDetection",
       dependencies: [
         "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers", "WeightIO",
+        "EfficientNetImageIO",
       ],
       swiftSettings: vectorFlags),
 
@@ -122,6 +123,7 @@ let package = Package(
       name: "CLITests",
       dependencies: [
         "EfficientNetCLI", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport", "EfficientNetDetection",
+        "EfficientNetImageIO", "EfficientNetCore",
       ],
       swiftSettings: vectorFlags),
     // Every class of hostile input the adversarial run found, each built by its test (no large files).

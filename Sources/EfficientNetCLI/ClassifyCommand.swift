@@ -56,40 +56,12 @@ struct ClassifyCommand: ParsableCommand {
     if let threads { ComputePool.shared.threadCount = threads }
     let (classifier, weightsFile) = try makeClassifier()
     let files = try ImageFiles.collect(paths)
-    let progress = ProgressBar(total: files.count, label: "classify", enabled: files.count > 1)
-    var failures = 0
-    let start = Date()
-    for file in files {
-      do {
-        let predictions = try ModelLoading.attributingOverflow(to: weightsFile) {
-          try classifier.classify(contentsOf: file, top: top)
-        }
-        progress.clearLine()
-        print(json ? try jsonLine(file: file, predictions) : textBlock(file: file, predictions))
-        // Results reach standard output before anything standard error says next (the summary, a
-        // failure), so the two stay in order when they share a terminal, a pipe or a file.
-        fflush(stdout)
-      } catch let error as CommandError {
-        progress.clearLine()
-        throw error
-      } catch {
-        failures += 1
-        progress.clearLine()
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    try ImageFileLoop.run(files, label: "classify", verb: "classified") { file in
+      let predictions = try ModelLoading.attributingOverflow(to: weightsFile) {
+        try classifier.classify(contentsOf: file, top: top)
       }
-      progress.advance()
+      return json ? try jsonLine(file: file, predictions) : textBlock(file: file, predictions)
     }
-    progress.finish()
-    let seconds = Date().timeIntervalSince(start)
-    if files.count > 1 || failures > 0 {
-      let rate = seconds > 0 ? Double(files.count) / seconds : 0
-      let summary =
-        "classified \(files.count - failures) of \(files.count) images in "
-        + String(format: "%.2f s (%.1f images/s)", seconds, rate)
-        + (failures > 0 ? "; \(failures) failed" : "")
-      FileHandle.standardError.write(Data((summary + "\n").utf8))
-    }
-    if failures > 0 { throw ExitCode(1) }
   }
 
   /// The classifier, and its weights file as messages name it.

@@ -8,10 +8,10 @@ struct EfficientNetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "efficientnet",
     abstract:
-      "EfficientNet in Swift: classify with pretrained weights, train and fine-tune, evaluate, explain, search and benchmark any EfficientNet.",
+      "EfficientNet in Swift: classify with pretrained weights, train and fine-tune, evaluate, explain, search and benchmark any EfficientNet; detect objects with EfficientDet.",
     subcommands: [
       BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EmbedCommand.self, EvaluateCommand.self,
-      ExplainCommand.self, InfoCommand.self,
+      DetectCommand.self, ExplainCommand.self, InfoCommand.self,
       RunCommand.self, SearchCommand.self, TrainCommand.self, WeightsCommand.self,
     ])
 
