@@ -1,4 +1,5 @@
 import ArgumentParser
+import EfficientNetDetection
 import EfficientNetModels
 import EfficientNetTraining
 import Foundation
@@ -8,7 +9,8 @@ struct EvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluate",
     abstract:
-      "Evaluate a model on a labeled dataset: top-1, top-5, mean loss, per-class accuracy, confusion matrix.")
+      "Evaluate a model on a labeled dataset: top-1, top-5, mean loss, per-class accuracy, confusion matrix; a detector: COCO's AP and AR."
+  )
 
   @Option(name: .long, help: "Model name or alias (default: inferred from --weights).")
   var model: String?
@@ -16,8 +18,15 @@ struct EvaluateCommand: ParsableCommand {
   @Option(name: .long, help: "Weights: safetensors or a PyTorch .pth/.pt.")
   var weights: String
 
-  @Option(name: .long, help: "An image folder (ROOT/CLASS/*.jpg|png) or a .csv / .csv.gz of pixel rows.")
+  @Option(
+    name: .long,
+    help:
+      "An image folder (ROOT/CLASS/*.jpg|png), a .csv / .csv.gz of pixel rows, or for a detector a COCO-format annotation file (.json)."
+  )
   var data: String
+
+  @Option(name: .long, help: "Detectors: the folder of the annotation file's images (default: beside it).")
+  var images: String?
 
   @Option(name: .long, help: "Input resolution (default: the model's).")
   var resolution: Int?
@@ -67,6 +76,7 @@ struct EvaluateCommand: ParsableCommand {
   }
 
   func run() throws {
+    if let model, DetectorRegistry.isDetector(model) { return try runDetector(model) }
     let plotFolder = try plot.map(Self.plotFolder)
     let loaded = try ModelLoading.resolve(model: model, weights: weights)
     let network = loaded.network
