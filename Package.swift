@@ -96,7 +96,7 @@ let package = Package(
       name: "EfficientNetDetection",
       dependencies: [
         "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers", "WeightIO",
-        "EfficientNetImageIO",
+        "EfficientNetImageIO", "EfficientNetTraining",
       ],
       swiftSettings: vectorFlags),
 
@@ -163,7 +163,11 @@ let package = Package(
       swiftSettings: vectorFlags),
     .testTarget(
       name: "DetectionTests",
-      dependencies: ["EfficientNetDetection", "EfficientNetModels", "EfficientNetTestSupport"],
+      dependencies: [
+        "EfficientNetDetection", "EfficientNetModels", "EfficientNetTestSupport", "EfficientNetCore",
+        "EfficientNetTraining",
+        "WeightIO", "EfficientNetImageIO",
+      ],
       exclude: ["Fixtures"], swiftSettings: vectorFlags),
     .testTarget(
       name: "PlotTests",

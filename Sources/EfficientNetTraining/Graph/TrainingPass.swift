@@ -48,31 +48,55 @@ struct TrainingPass {
     }
   }
 
-  // MARK: Whole pass
+  // MARK: Stem
 
-  mutating func run(input: UnsafeBufferPointer<Float>, labels: [Int], generator: inout SeededGenerator)
-    -> StepResult
-  {
-    let activation = graph.activation
-    // Stem.
+  /// The stem's convolution, batch norm and activation on `input` (NHWC).
+  func stemForward(input: UnsafeBufferPointer<Float>) -> (
+    geometry: ConvolutionGeometry, record: BatchNormRecord
+  ) {
     let stemLayer = graph.stem
     let stemGeometry = geometry(
       height, width, kernel: stemLayer.layer.kernelSize, stride: stemLayer.layer.stride)
-    let stemChannels = stemLayer.layer.outputChannels
-    var h = stemGeometry.outputHeight
-    var w = stemGeometry.outputWidth
-    let stemConvolution = buffer(batch * h * w * stemChannels)
+    let (h, w) = (stemGeometry.outputHeight, stemGeometry.outputWidth)
+    let stemConvolution = buffer(batch * h * w * stemLayer.layer.outputChannels)
     let stemMACs = batch * h * w * stemLayer.layer.multiplyAccumulatesPerPosition
-    let stemKind = "stem \(stemLayer.layer.kernelSize)x\(stemLayer.layer.kernelSize)"
     timer.measure(names(stemLayer.layer).module, stemKind + " forward", macs: stemMACs) {
       stemLayer.convolution.forward(
         input: input, batch: batch, geometry: stemGeometry, activation: .identity,
         output: stemConvolution.buffer,
         pool: pool)
     }
-    let stem = normalizeForward(
-      stemLayer, input: stemConvolution, positions: batch * h * w, activation: activation)
+    let record = normalizeForward(
+      stemLayer, input: stemConvolution, positions: batch * h * w, activation: graph.activation)
+    return (stemGeometry, record)
+  }
 
+  /// The stem's backward from the gradient of its output (the input needs no gradient).
+  func stemBackward(
+    input: UnsafeBufferPointer<Float>, geometry: ConvolutionGeometry, record: BatchNormRecord,
+    outputGradient: FloatBuffer
+  ) {
+    let stemLayer = graph.stem
+    let stemGradient = normalizeBackward(stemLayer, record, outputGradient: outputGradient)
+    let macs =
+      batch * geometry.outputHeight * geometry.outputWidth * stemLayer.layer.multiplyAccumulatesPerPosition
+    timer.measure(names(stemLayer.layer).module, stemKind + " backward", macs: macs) {
+      stemLayer.convolution.weightBackward(
+        input: input, batch: batch, geometry: geometry, outputGradient: stemGradient.readable, pool: pool)
+    }
+  }
+
+  /// The stem's kind in profiles, e.g. `stem 3x3`.
+  var stemKind: String { "stem \(graph.stem.layer.kernelSize)x\(graph.stem.layer.kernelSize)" }
+
+  // MARK: Whole pass
+
+  mutating func run(input: UnsafeBufferPointer<Float>, labels: [Int], generator: inout SeededGenerator)
+    -> StepResult
+  {
+    let (stemGeometry, stem) = stemForward(input: input)
+    var h = stemGeometry.outputHeight
+    var w = stemGeometry.outputWidth
     var current = stem.output
     var records: [BlockRecord] = []
     records.reserveCapacity(graph.blocks.count)
@@ -97,7 +121,7 @@ struct TrainingPass {
         input: current.pointer, rows: batch * pixels, output: headConvolution.pointer, pool: pool)
     }
     let head = normalizeForward(
-      headLayer, input: headConvolution, positions: batch * pixels, activation: activation)
+      headLayer, input: headConvolution, positions: batch * pixels, activation: graph.activation)
     let classifierName = names(layout.classifier!).module
     var profileStart = timer.start
     let pooled = buffer(batch * headChannels)
@@ -149,12 +173,7 @@ struct TrainingPass {
       gradient = blockBackward(record, block, outputGradient: gradient)
     }
 
-    // Stem backward (the input needs no gradient).
-    let stemGradient = normalizeBackward(stemLayer, stem, outputGradient: gradient)
-    timer.measure(names(stemLayer.layer).module, stemKind + " backward", macs: stemMACs) {
-      stemLayer.convolution.weightBackward(
-        input: input, batch: batch, geometry: stemGeometry, outputGradient: stemGradient.readable, pool: pool)
-    }
+    stemBackward(input: input, geometry: stemGeometry, record: stem, outputGradient: gradient)
     return StepResult(loss: loss, correct: correct, logits: logits.array)
   }
 
