@@ -1,6 +1,7 @@
 import ArgumentParser
 import EfficientNetCore
 import EfficientNetKernels
+import EfficientNetDetection
 import EfficientNetModels
 import EfficientNetTraining
 import Foundation
@@ -241,6 +242,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
+    if resume == nil, DetectorRegistry.isDetector(model) { return try runDetector() }
     if let resume, let stored = try storedOptions(of: resume) {
       try resumed(from: resume, stored: stored).start()
     } else if let resume, dataOptions.data == nil {

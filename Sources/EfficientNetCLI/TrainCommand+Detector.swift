@@ -1,0 +1,109 @@
+import EfficientNetCore
+import EfficientNetDetection
+import EfficientNetModels
+import EfficientNetTraining
+import Foundation
+
+extension TrainCommand {
+  /// Trains a detector (`--model` an EfficientDet) on a COCO-format annotation file (`--data`), with
+  /// `--val-data` evaluated by COCO AP after each epoch; the backbone starts from a classifier's
+  /// weights (`--weights`, else the shipped Lite0 for Lite0 detectors), or the whole detector from an
+  /// effdet-named checkpoint. Writes OUTPUT/model.safetensors and metrics.jsonl after every epoch.
+  func runDetector() throws {
+    guard let data = dataOptions.data else { throw CommandError("--data: give a COCO-format annotation file") }
+    guard let output else { throw CommandError("--output: give the folder the run writes") }
+    let reader = COCOAnnotationReader()
+    let training = try reader.read(URL(fileURLWithPath: data))
+    let validation = try dataOptions.valData.map { try reader.read(URL(fileURLWithPath: $0)) }
+    var configuration = try DetectorRegistry.configuration(named: model)
+    configuration.classCount = training.categories.count
+    if let resolution {
+      configuration.inputHeight = resolution
+      configuration.inputWidth = resolution
+    }
+    let detector = try initialDetector(configuration)
+    var settings = DetectorTrainingSettings()
+    settings.epochs = epochs ?? settings.epochs
+    settings.batchSize = batchSize ?? settings.batchSize
+    settings.learningRate = lr.map(Double.init) ?? settings.learningRate
+    settings.weightDecay = weightDecay ?? settings.weightDecay
+    settings.seed = seed
+    if noAugmentation { settings.augmentation = .none }
+    let folder = URL(fileURLWithPath: output)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let trainer = DetectorTrainer(
+      model: detector, dataset: training, settings: settings, loss: DetectorTrainer.standardLoss(for: detector))
+    let names = training.categories.map(\.name)
+    log(
+      "\(configuration.name): \(training.images.count) training images\(validation.map { ", \($0.images.count) validation" } ?? ""), "
+        + "\(names.count) classes, \(configuration.inputHeight)x\(configuration.inputWidth), AdamW lr \(settings.learningRate), "
+        + "batch \(settings.batchSize), \(settings.epochs) epochs")
+    let metrics = folder.appendingPathComponent("metrics.jsonl")
+    FileManager.default.createFile(atPath: metrics.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: metrics)
+    defer { try? handle.close() }
+    for epoch in 1...settings.epochs {
+      let steps = (training.images.count + settings.batchSize - 1) / settings.batchSize
+      let bar = ProgressBar(total: steps, label: "epoch \(epoch)", enabled: true)
+      var record = try trainer.trainEpoch(epoch) { _, _, loss in bar.advance(detail: String(format: "loss %.4f", loss)) }
+      bar.finish()
+      if let validation {
+        let evaluation = try trainer.evaluate(on: validation)
+        record.validationAP = evaluation.statistics[0]
+        record.validationAP50 = evaluation.statistics[1]
+      }
+      try trainer.model().write(to: folder.appendingPathComponent("model.safetensors"), classNames: names)
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      handle.write(try encoder.encode(record) + Data("\n".utf8))
+      print(
+        String(
+          format: "epoch %d  loss %.4f  class %.4f  box %.5f  %@%.1f images/s  %.1f s", epoch, record.loss,
+          record.classLoss, record.boxLoss,
+          record.validationAP.map { String(format: "val AP %.4f  AP50 %.4f  ", $0, record.validationAP50 ?? 0) } ?? "",
+          record.imagesPerSecond, record.seconds))
+      fflush(stdout)
+    }
+  }
+
+  /// The detector a run starts from: an effdet-named checkpoint as it is; else a fresh feature
+  /// network and heads on the backbone of `--weights` (a classifier) or, for a Lite0 detector, the
+  /// shipped ImageNet Lite0.
+  private func initialDetector(_ configuration: DetectorConfiguration) throws -> EfficientDet {
+    if let weights {
+      let url = URL(fileURLWithPath: weights)
+      if let detector = try? EfficientDet.load(configuration: configuration, contentsOf: url),
+        detector.configuration.classCount == configuration.classCount
+      {
+        log("starting from the detector \(weights)")
+        return detector
+      }
+      let backbone = try EfficientNet.load(
+        configuration: classifierConfiguration(configuration), contentsOf: url)
+      log("backbone: \(weights) (a classifier's weights); feature network and heads initialized")
+      return try EfficientDet(configuration: configuration, backbone: backbone, seed: seed)
+    }
+    if configuration.backbone.name.hasSuffix("lite0") {
+      let backbone = try EfficientNet(
+        configuration: try classifierConfiguration(configuration), contentsOf: try PretrainedModels.lite0WeightsURL())
+      log(
+        "backbone: the shipped ImageNet \(PretrainedModels.defaultModelName) weights "
+          + "(\(try PretrainedModels.lite0WeightsURL().lastPathComponent)); feature network and heads initialized")
+      return try EfficientDet(configuration: configuration, backbone: backbone, seed: seed)
+    }
+    log("backbone: random (no --weights): training from scratch")
+    let backbone = EfficientNet(architecture: try configuration.backbone.resolve(), seed: seed)
+    return try EfficientDet(configuration: configuration, backbone: backbone, seed: seed)
+  }
+
+  /// The backbone as a classifier configuration (for loading classifier weights into it).
+  private func classifierConfiguration(_ configuration: DetectorConfiguration) throws -> Configuration {
+    var backbone = configuration.backbone
+    backbone.includeClassifier = true
+    return backbone
+  }
+
+  private func log(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+  }
+}

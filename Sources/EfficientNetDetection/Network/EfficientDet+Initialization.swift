@@ -1,0 +1,68 @@
+import EfficientNetCore
+import EfficientNetModels
+import Foundation
+import WeightIO
+
+extension EfficientDet {
+  /// The class prior every class logit starts at (effdet's and the paper's): a probability of 0.01,
+  /// so the focal loss of the many background anchors does not swamp the first steps.
+  public static let classPriorBias = Float(-Foundation.log((1 - 0.01) / 0.01))
+
+  /// A detector on a pretrained (or any) backbone, its feature network and heads freshly initialized
+  /// from `seed`: convolutions normal with variance 1/fan-in, biases 0 (the class prediction's at
+  /// ``classPriorBias``), batch norms γ 1, β 0, μ 0, σ² 1, fusion weights 1.
+  ///
+  /// - Throws: ``ModelError`` when `backbone` is not the configuration's backbone architecture.
+  public init(configuration: DetectorConfiguration, backbone: EfficientNet, seed: UInt64) throws {
+    let layout = try DetectorLayout(configuration)
+    var generator = SeededGenerator(seed: seed)
+    var tensors: [String: Tensor] = [:]
+    for (name, tensor) in backbone.tensors where Self.isDetectorBackboneTensor(name) {
+      tensors[DetectorLayout.backbonePrefix + name] = tensor
+    }
+    for parameter in layout.parameters where !parameter.name.hasPrefix(DetectorLayout.backbonePrefix) {
+      var tensor = Tensor(zeros: parameter.shape)
+      switch parameter.role {
+      case .weight where parameter.shape.count == 4:
+        let deviation = (1 / Float(parameter.shape[1] * parameter.shape[2] * parameter.shape[3])).squareRoot()
+        tensor.withUnsafeMutableBufferPointer { buffer in
+          for index in buffer.indices { buffer[index] = generator.nextNormal() * deviation }
+        }
+      case .weight, .runningVariance, .fusionWeights:
+        tensor = Tensor(shape: parameter.shape, repeating: 1)
+      case .bias where parameter.name == "class_net.predict.conv_pw.bias":
+        tensor = Tensor(shape: parameter.shape, repeating: Self.classPriorBias)
+      case .bias, .runningMean:
+        break
+      }
+      tensors[parameter.name] = tensor
+    }
+    try self.init(configuration: configuration, tensors: tensors, source: "initialization")
+  }
+
+  /// Whether a classifier's tensor (timm's name) belongs to the detector's backbone: everything but
+  /// the head convolution and the classifier (effdet's backbone stops at the last block).
+  static func isDetectorBackboneTensor(_ name: String) -> Bool {
+    !name.hasPrefix("conv_head.") && !name.hasPrefix("bn2.") && !name.hasPrefix("classifier.")
+  }
+
+  /// Writes the detector as a safetensors file (atomically) in effdet's names and order, with the
+  /// model's name and the class names (`class_names`, a JSON array) in the header, so `detect`,
+  /// `evaluate` and `run` load it as they load effdet's own checkpoints.
+  public func write(to url: URL, classNames: [String]?) throws {
+    var tensors = self.tensors
+    for (name, tensor) in backbone.tensors where Self.isDetectorBackboneTensor(name) {
+      tensors[DetectorLayout.backbonePrefix + name] = tensor
+    }
+    var metadata = ["model": configuration.name]
+    if let classNames, let data = try? JSONEncoder().encode(classNames) {
+      metadata["class_names"] = String(decoding: data, as: UTF8.self)
+    }
+    var writer = SafeTensorsWriter(metadata: metadata)
+    for parameter in layout.parameters {
+      let tensor = tensors[parameter.name]!
+      try writer.add(name: parameter.name, shape: tensor.shape, values: tensor.scalars)
+    }
+    try writer.write(to: url)
+  }
+}
