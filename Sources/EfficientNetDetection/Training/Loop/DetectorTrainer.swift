@@ -168,3 +168,22 @@ public enum DetectorTrainingError: Error, CustomStringConvertible {
     }
   }
 }
+
+extension DetectorTrainer {
+  /// effdet's targets and loss for `model` at its input size: ``AnchorLabeler`` (IoU 0.5, each box
+  /// force-matched to its best anchor) and ``DetectionLoss`` (focal α 0.25 γ 1.5, Huber δ 0.1 × 50).
+  public static func standardLoss(for model: EfficientDet) -> DetectionLossFunction {
+    let configuration = model.configuration
+    let labeler = AnchorLabeler(
+      layout: model.layout, height: configuration.inputHeight, width: configuration.inputWidth)
+    let loss = DetectionLoss(classCount: configuration.classCount)
+    return { output, samples in
+      let labels = samples.map { labeler.labels(boxes: $0.boxes, classes: $0.classes) }
+      let result = loss.evaluate(output, labels: labels)
+      return (
+        result.total, result.classLoss, result.boxLoss,
+        HeadGradients(classGradients: result.classGradients, boxGradients: result.boxGradients)
+      )
+    }
+  }
+}
