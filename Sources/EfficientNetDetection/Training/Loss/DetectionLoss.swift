@@ -32,7 +32,8 @@ public struct DetectionLoss: Sendable {
 
   /// effdet's defaults: α 0.25, γ 1.5, δ 0.1, box weight 50, no label smoothing.
   public init(
-    classCount: Int, focal: FocalLoss = FocalLoss(), huber: HuberLoss = HuberLoss(), boxLossWeight: Double = 50
+    classCount: Int, focal: FocalLoss = FocalLoss(), huber: HuberLoss = HuberLoss(),
+    boxLossWeight: Double = 50
   ) {
     self.classCount = classCount
     self.focal = focal
@@ -42,12 +43,20 @@ public struct DetectionLoss: Sendable {
 
   /// The loss of `output` against one ``AnchorLabels`` per image, and its gradients.
   public func evaluate(_ output: DetectorOutput, labels: [AnchorLabels]) -> DetectionLossResult {
+    evaluate(classOutputs: output.classOutputs, boxOutputs: output.boxOutputs, labels: labels)
+  }
+
+  /// The loss of the heads' outputs per level (``DetectorOutput``'s layout) against one
+  /// ``AnchorLabels`` per image, and its gradients.
+  public func evaluate(classOutputs: [Tensor], boxOutputs: [Tensor], labels: [AnchorLabels])
+    -> DetectionLossResult
+  {
     let normalizer = Double(labels.reduce(0) { $0 + $1.positiveCount }) + 1
     var classLoss = 0.0
     var boxLoss = 0.0
     var classGradients: [Tensor] = []
     var boxGradients: [Tensor] = []
-    for (level, logits) in output.classOutputs.enumerated() {
+    for (level, logits) in classOutputs.enumerated() {
       let batch = logits.shape[0]
       precondition(batch == labels.count, "one set of labels per image")
       let perImage = logits.count / batch
@@ -68,7 +77,7 @@ public struct DetectionLoss: Sendable {
       }
       classGradients.append(Tensor(shape: logits.shape, values: gradient))
     }
-    for (level, regressions) in output.boxOutputs.enumerated() {
+    for (level, regressions) in boxOutputs.enumerated() {
       let perImage = regressions.count / regressions.shape[0]
       let boxScale = 1 / (4 * normalizer)
       var gradient = [Float](repeating: 0, count: regressions.count)

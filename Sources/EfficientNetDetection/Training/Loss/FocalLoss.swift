@@ -30,7 +30,8 @@ public struct FocalLoss: Sendable {
     // binary_cross_entropy_with_logits: max(x, 0) − x·t + log(1 + e^(−|x|)).
     let crossEntropy = max(logit, 0) - logit * smoothedTarget + log1p(exp(-abs(logit)))
     // d(1 − p_t)/dx = (1 − 2t)·p·(1 − p); d BCE/dx = p − t'.
-    let missSlope = miss > 0 ? gamma * pow(miss, gamma - 1) * (1 - 2 * target) * probability * (1 - probability) : 0
+    let missSlope =
+      miss > 0 ? gamma * pow(miss, gamma - 1) * (1 - 2 * target) * probability * (1 - probability) : 0
     let derivative = alphaFactor * (missSlope * crossEntropy + modulating * (probability - smoothedTarget))
     return (alphaFactor * modulating * crossEntropy, derivative)
   }

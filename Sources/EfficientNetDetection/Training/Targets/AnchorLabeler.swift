@@ -70,6 +70,7 @@ public struct AnchorLabeler: Sendable {
     let paddedAnchorWidth = anchorWidth + epsilon
     return SIMD4(
       (centreY - anchorCentreY) / paddedAnchorHeight, (centreX - anchorCentreX) / paddedAnchorWidth,
-      Foundation.log((height + epsilon) / paddedAnchorHeight), Foundation.log((width + epsilon) / paddedAnchorWidth))
+      Foundation.log((height + epsilon) / paddedAnchorHeight),
+      Foundation.log((width + epsilon) / paddedAnchorWidth))
   }
 }
