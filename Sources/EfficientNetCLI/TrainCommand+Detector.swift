@@ -10,7 +10,9 @@ extension TrainCommand {
   /// weights (`--weights`, else the shipped Lite0 for Lite0 detectors), or the whole detector from an
   /// effdet-named checkpoint. Writes OUTPUT/model.safetensors and metrics.jsonl after every epoch.
   func runDetector() throws {
-    guard let data = dataOptions.data else { throw CommandError("--data: give a COCO-format annotation file") }
+    guard let data = dataOptions.data else {
+      throw CommandError("--data: give a COCO-format annotation file")
+    }
     guard let output else { throw CommandError("--output: give the folder the run writes") }
     let reader = COCOAnnotationReader()
     let training = try reader.read(URL(fileURLWithPath: data))
@@ -32,7 +34,8 @@ extension TrainCommand {
     let folder = URL(fileURLWithPath: output)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let trainer = DetectorTrainer(
-      model: detector, dataset: training, settings: settings, loss: DetectorTrainer.standardLoss(for: detector))
+      model: detector, dataset: training, settings: settings,
+      loss: DetectorTrainer.standardLoss(for: detector))
     let names = training.categories.map(\.name)
     log(
       "\(configuration.name): \(training.images.count) training images\(validation.map { ", \($0.images.count) validation" } ?? ""), "
@@ -45,7 +48,9 @@ extension TrainCommand {
     for epoch in 1...settings.epochs {
       let steps = (training.images.count + settings.batchSize - 1) / settings.batchSize
       let bar = ProgressBar(total: steps, label: "epoch \(epoch)", enabled: true)
-      var record = try trainer.trainEpoch(epoch) { _, _, loss in bar.advance(detail: String(format: "loss %.4f", loss)) }
+      var record = try trainer.trainEpoch(epoch) { _, _, loss in
+        bar.advance(detail: String(format: "loss %.4f", loss))
+      }
       bar.finish()
       if let validation {
         let evaluation = try trainer.evaluate(on: validation)
@@ -60,7 +65,9 @@ extension TrainCommand {
         String(
           format: "epoch %d  loss %.4f  class %.4f  box %.5f  %@%.1f images/s  %.1f s", epoch, record.loss,
           record.classLoss, record.boxLoss,
-          record.validationAP.map { String(format: "val AP %.4f  AP50 %.4f  ", $0, record.validationAP50 ?? 0) } ?? "",
+          record.validationAP.map {
+            String(format: "val AP %.4f  AP50 %.4f  ", $0, record.validationAP50 ?? 0)
+          } ?? "",
           record.imagesPerSecond, record.seconds))
       fflush(stdout)
     }
@@ -85,10 +92,12 @@ extension TrainCommand {
     }
     if configuration.backbone.name.hasSuffix("lite0") {
       let backbone = try EfficientNet(
-        configuration: try classifierConfiguration(configuration), contentsOf: try PretrainedModels.lite0WeightsURL())
+        configuration: try classifierConfiguration(configuration),
+        contentsOf: try PretrainedModels.lite0WeightsURL())
       log(
         "backbone: the shipped ImageNet \(PretrainedModels.defaultModelName) weights "
-          + "(\(try PretrainedModels.lite0WeightsURL().lastPathComponent)); feature network and heads initialized")
+          + "(\(try PretrainedModels.lite0WeightsURL().lastPathComponent)); feature network and heads initialized"
+      )
       return try EfficientDet(configuration: configuration, backbone: backbone, seed: seed)
     }
     log("backbone: random (no --weights): training from scratch")

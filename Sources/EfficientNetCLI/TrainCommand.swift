@@ -1,7 +1,7 @@
 import ArgumentParser
 import EfficientNetCore
-import EfficientNetKernels
 import EfficientNetDetection
+import EfficientNetKernels
 import EfficientNetModels
 import EfficientNetTraining
 import Foundation

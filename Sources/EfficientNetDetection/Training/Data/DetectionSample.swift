@@ -36,17 +36,23 @@ public struct DetectionAugmentation: Sendable {
   /// `image` with `boxes` (`[x, y, w, h]` in its pixels) and their `classes` as a training sample
   /// for `letterbox`'s input size and normalization.
   public func sample<Generator: RandomNumberGenerator>(
-    _ image: DecodedImage, boxes: [SIMD4<Double>], classes: [Int], letterbox: Letterbox, generator: inout Generator
+    _ image: DecodedImage, boxes: [SIMD4<Double>], classes: [Int], letterbox: Letterbox,
+    generator: inout Generator
   ) -> DetectionSample {
     let source = image.convertedToRGB8()
     let (targetHeight, targetWidth) = (letterbox.height, letterbox.width)
     let factor = scaleRange.map { Double.random(in: $0, using: &generator) } ?? 1
     let scale = min(
-      factor * Double(targetHeight) / Double(source.height), factor * Double(targetWidth) / Double(source.width))
+      factor * Double(targetHeight) / Double(source.height),
+      factor * Double(targetWidth) / Double(source.width))
     let scaledHeight = max(1, Int(Double(source.height) * scale))
     let scaledWidth = max(1, Int(Double(source.width) * scale))
-    let offsetY = Int(Double(max(0, scaledHeight - targetHeight)) * (scaleRange == nil ? 0 : Double.random(in: 0..<1, using: &generator)))
-    let offsetX = Int(Double(max(0, scaledWidth - targetWidth)) * (scaleRange == nil ? 0 : Double.random(in: 0..<1, using: &generator)))
+    let offsetY = Int(
+      Double(max(0, scaledHeight - targetHeight))
+        * (scaleRange == nil ? 0 : Double.random(in: 0..<1, using: &generator)))
+    let offsetX = Int(
+      Double(max(0, scaledWidth - targetWidth))
+        * (scaleRange == nil ? 0 : Double.random(in: 0..<1, using: &generator)))
     let keptHeight = min(scaledHeight, offsetY + targetHeight) - offsetY
     let keptWidth = min(scaledWidth, offsetX + targetWidth) - offsetX
     let resized = source.samples8.withUnsafeBufferPointer {
@@ -68,7 +74,8 @@ public struct DetectionAugmentation: Sendable {
           let value =
             row < keptHeight && sourceColumn < keptWidth
             ? resized[(row * keptWidth + sourceColumn) * 3 + channel] : fill[channel]
-          pixels[(row * targetWidth + column) * 3 + channel] = (Float(value) - means[channel]) / deviations[channel]
+          pixels[(row * targetWidth + column) * 3 + channel] =
+            (Float(value) - means[channel]) / deviations[channel]
         }
       }
     }

@@ -55,7 +55,8 @@ public final class DetectorTrainer {
 
   /// A trainer for `model` on `dataset` with `loss`.
   public init(
-    model: EfficientDet, dataset: COCODataset, settings: DetectorTrainingSettings, loss: @escaping DetectionLossFunction
+    model: EfficientDet, dataset: COCODataset, settings: DetectorTrainingSettings,
+    loss: @escaping DetectionLossFunction
   ) {
     graph = DetectorTrainingGraph(model: model)
     self.settings = settings
@@ -65,13 +66,16 @@ public final class DetectorTrainer {
     optimizer = AdamW(weightDecay: settings.weightDecay)
     generator = SeededGenerator(seed: settings.seed)
     let backbone = graph.backbone.parameters
-    var parameters = backbone.specs.filter { $0.role.isTrainable && $0.layer.role != .head && $0.layer.role != .classifier }
-      .map { spec in
-        TrainableParameter(
-          name: DetectorLayout.backbonePrefix + spec.name, shape: spec.shape,
-          valueBuffer: backbone.values[spec.name]!.buffer, gradientBuffer: backbone.gradients[spec.name]!.buffer,
-          decays: TrainableParameter.decaysByDefault(name: spec.name, shape: spec.shape), owner: backbone)
-      }
+    var parameters = backbone.specs.filter {
+      $0.role.isTrainable && $0.layer.role != .head && $0.layer.role != .classifier
+    }
+    .map { spec in
+      TrainableParameter(
+        name: DetectorLayout.backbonePrefix + spec.name, shape: spec.shape,
+        valueBuffer: backbone.values[spec.name]!.buffer,
+        gradientBuffer: backbone.gradients[spec.name]!.buffer,
+        decays: TrainableParameter.decaysByDefault(name: spec.name, shape: spec.shape), owner: backbone)
+    }
     let own = graph.parameters
     for parameter in own.parameters where parameter.isTrainable {
       parameters.append(
@@ -91,10 +95,13 @@ public final class DetectorTrainer {
   }
 
   /// One epoch; `progress` hears after every step (steps done, steps in all, the running loss).
-  public func trainEpoch(_ epoch: Int, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws -> DetectorEpochRecord {
+  public func trainEpoch(_ epoch: Int, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws
+    -> DetectorEpochRecord
+  {
     let start = Date()
     let annotations = dataset.annotationsByImage()
-    let classOf = Dictionary(uniqueKeysWithValues: dataset.categories.enumerated().map { ($1.identifier, $0 + 1) })
+    let classOf = Dictionary(
+      uniqueKeysWithValues: dataset.categories.enumerated().map { ($1.identifier, $0 + 1) })
     let order = epochOrder()
     let batches = stride(from: 0, to: order.count, by: settings.batchSize).map {
       Array(order[$0..<min($0 + settings.batchSize, order.count)])
@@ -135,7 +142,8 @@ public final class DetectorTrainer {
     let steps = Double(max(1, batches.filter { $0.count >= 2 }.count))
     let seconds = Date().timeIntervalSince(start)
     return DetectorEpochRecord(
-      epoch: epoch, loss: sums.total / steps, classLoss: sums.classLoss / steps, boxLoss: sums.boxLoss / steps,
+      epoch: epoch, loss: sums.total / steps, classLoss: sums.classLoss / steps,
+      boxLoss: sums.boxLoss / steps,
       imagesPerSecond: Double(order.count) / max(seconds, 1e-9), validationAP: nil, validationAP50: nil,
       seconds: seconds)
   }

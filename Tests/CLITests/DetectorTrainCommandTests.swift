@@ -1,0 +1,56 @@
+import EfficientNetDetection
+import EfficientNetImageIO
+import EfficientNetTestSupport
+import Foundation
+import XCTest
+
+/// `efficientnet train --model <detector>` on a COCO-format file: the run starts from the shipped
+/// Lite0 backbone, its loss falls, and it writes a checkpoint `detect` and `evaluate` load.
+final class DetectorTrainCommandTests: XCTestCase {
+  func testTrainingLowersTheLossAndWritesALoadableDetector() throws {
+    let folder = try makeTemporaryFolder("detector-train")
+    // Four copies of the cat photo, one box each (an eye), so a few steps can fit them.
+    var images: [String] = []
+    var annotations: [String] = []
+    for index in 1...4 {
+      let name = "cat\(index).jpg"
+      try FileManager.default.copyItem(
+        at: RepositoryPaths.samples.appendingPathComponent("chelsea.jpg"),
+        to: folder.appendingPathComponent(name))
+      images.append(#"{"id": \#(index), "file_name": "\#(name)", "width": 451, "height": 300}"#)
+      annotations.append(
+        #"{"id": \#(index), "image_id": \#(index), "category_id": 3, "bbox": [140, 90, 60, 45], "area": 2700, "iscrowd": 0}"#
+      )
+    }
+    let file = folder.appendingPathComponent("annotations.json")
+    try Data(
+      #"{"images": [\#(images.joined(separator: ","))], "annotations": [\#(annotations.joined(separator: ","))], "categories": [{"id": 3, "name": "eye"}]}"#
+        .utf8
+    ).write(to: file)
+    let output = folder.appendingPathComponent("run")
+    let result = try CLITool.run([
+      "train", "--model", "efficientdet-lite0", "--data", file.path, "--val-data", file.path, "--epochs", "6",
+      "--batch-size", "2", "--resolution", "128", "--lr", "0.003", "--no-augmentation", "--output",
+      output.path,
+    ])
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssertTrue(result.error.contains("backbone: the shipped ImageNet"), result.error)
+    let records = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    XCTAssertEqual(records.count, 6)
+    let losses = records.map { $0["loss"] as! Double }
+    XCTAssertLessThan(losses.last!, 0.5 * losses.first!, "loss per epoch: \(losses)")
+    let model = try EfficientDet.load(
+      configuration: try DetectorRegistry.configuration(named: "efficientdet-lite0"),
+      contentsOf: output.appendingPathComponent("model.safetensors"))
+    XCTAssertEqual(model.configuration.classCount, 1)
+    // The stored class name reaches detect.
+    let detect = try CLITool.run([
+      "detect", "--model", "efficientdet-lite0", "--weights",
+      output.appendingPathComponent("model.safetensors").path,
+      "--score-threshold", "0", "--json", folder.appendingPathComponent("cat1.jpg").path,
+    ])
+    XCTAssertEqual(detect.status, 0, detect.error)
+    XCTAssertTrue(detect.output.contains(#""label":"eye""#), detect.output)
+  }
+}
