@@ -32,6 +32,15 @@ extension TrainCommand {
     settings.seed = seed
     if noAugmentation { settings.augmentation = .none }
     let folder = URL(fileURLWithPath: output)
+    // Never write over an earlier run's results unless asked to.
+    let earlier = ["model.safetensors", "metrics.jsonl"].filter {
+      FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+    }
+    if !earlier.isEmpty && !overwrite {
+      throw CommandError(
+        "--output \(output) already holds a run (\(earlier.joined(separator: ", "))); choose another folder or "
+          + "pass --overwrite")
+    }
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let trainer = DetectorTrainer(
       model: detector, dataset: training, settings: settings,

@@ -52,5 +52,13 @@ final class DetectorTrainCommandTests: XCTestCase {
     ])
     XCTAssertEqual(detect.status, 0, detect.error)
     XCTAssertTrue(detect.output.contains(#""label":"eye""#), detect.output)
+    // A second run into the same folder is refused, naming the flag; nothing is overwritten.
+    let before = try Data(contentsOf: output.appendingPathComponent("model.safetensors"))
+    let again = try CLITool.run([
+      "train", "--model", "efficientdet-lite0", "--data", file.path, "--epochs", "1", "--output", output.path,
+    ])
+    XCTAssertNotEqual(again.status, 0)
+    XCTAssertTrue(again.error.contains("--output") && again.error.contains("--overwrite"), again.error)
+    XCTAssertEqual(try Data(contentsOf: output.appendingPathComponent("model.safetensors")), before)
   }
 }
