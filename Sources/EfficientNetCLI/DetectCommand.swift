@@ -60,7 +60,7 @@ struct DetectCommand: ParsableCommand {
     let url = URL(fileURLWithPath: weights)
     let model = try EfficientDet.load(
       configuration: try DetectorRegistry.configuration(named: self.model), contentsOf: url)
-    let detector = ObjectDetector(model: model, classNames: try Self.classNames(in: url))
+    let detector = ObjectDetector(model: model)
     if softNMS { detector.decoding.suppression = .soft }
     let files = try ImageFiles.collect(paths)
     try ImageFileLoop.run(files, label: "detect", verb: "detected in") { file in
@@ -78,22 +78,11 @@ struct DetectCommand: ParsableCommand {
     }
   }
 
-  /// The class names a safetensors weights file stores (`class_names`), if any.
-  static func classNames(in url: URL) throws -> [String]? {
-    guard case .safeTensors = try WeightFileFormat.of(contentsOf: url) else { return nil }
-    let file = try SafeTensorsFile(contentsOf: url)
-    guard let text = file.metadata["class_names"], let data = text.data(using: .utf8) else { return nil }
-    return try? JSONDecoder().decode([String].self, from: data)
-  }
-
-  /// `--draw DIR`, created when missing; a file there is an error naming the flag.
+  /// `--draw DIR`, created when missing; anything but a folder there is an error naming the flag.
   static func drawFolder(_ path: String) throws -> URL {
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
-      throw CommandError("--draw \(path): is a file, not a folder")
-    }
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return URL(fileURLWithPath: path)
+    let folder = try OutputFolder.check(path, flag: "--draw", purpose: "the drawn images")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
   }
 
   private func textBlock(_ file: URL, _ objects: [Detection], _ detector: ObjectDetector) -> String {

@@ -10,11 +10,7 @@ extension EvaluateCommand {
   ///
   /// - Throws: ``CommandError`` naming the flag when the path is a file or anything but a folder.
   static func plotFolder(_ path: String) throws -> URL {
-    switch FileKind.of(path) {
-    case .directory, .absent: return URL(fileURLWithPath: path)
-    case let other:
-      throw CommandError("--plot \(path): is \(other.phrase), not a folder to write the plots in")
-    }
+    try OutputFolder.check(path, flag: "--plot", purpose: "the plots")
   }
 
   /// Writes `folder/confusion-matrix.svg` and, with exactly two classes, `folder/roc.svg` of the

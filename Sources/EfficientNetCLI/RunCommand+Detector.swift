@@ -61,11 +61,8 @@ extension RunCommand {
     }
     try writer.add(name: "detections", shape: [detections.count, decoding.detectionLimit, 6], values: rows)
     try writer.write(to: URL(fileURLWithPath: output))
-    let median = times.sorted()[times.count / 2]
-    let message =
-      "\(detector.configuration.name): load \(milliseconds(loaded.timeIntervalSince(start) * 1000)) ms, "
-      + "evaluate \(milliseconds(median)) ms (median of \(times.count) after a warm-up; batch \(stored.shape[0]), "
-      + "\(stored.shape[2])x\(stored.shape[3]), \(ComputePool.shared.threadCount) threads) -> \(output)\n"
-    FileHandle.standardError.write(Data(message.utf8))
+    reportTimes(
+      model: detector.configuration.name, loadSeconds: loaded.timeIntervalSince(start), times: times,
+      shape: stored.shape)
   }
 }

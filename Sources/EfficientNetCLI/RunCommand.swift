@@ -87,14 +87,22 @@ struct RunCommand: ParsableCommand {
       try writer.add(name: "features.\(index)", shape: converted.shape, values: converted.scalars)
     }
     try writer.write(to: URL(fileURLWithPath: output))
-    let median = times.sorted()[times.count / 2]
     if profile, let layers = try engine.evaluate(nhwc, profiling: true).profile {
       FileHandle.standardError.write(Data(ProfileReport.text(layers).utf8))
     }
+    reportTimes(
+      model: network.configuration.name, loadSeconds: loaded.timeIntervalSince(start), times: times,
+      shape: stored.shape)
+  }
+
+  /// Prints to standard error how long loading took and the median evaluation of `times` (ms) for
+  /// an input of NCHW `shape`.
+  func reportTimes(model: String, loadSeconds: Double, times: [Double], shape: [Int]) {
+    let median = times.sorted()[times.count / 2]
     let message =
-      "\(network.configuration.name): load \(milliseconds(loaded.timeIntervalSince(start) * 1000)) ms, "
-      + "evaluate \(milliseconds(median)) ms (median of \(times.count) after a warm-up; batch \(stored.shape[0]), "
-      + "\(stored.shape[2])x\(stored.shape[3]), \(ComputePool.shared.threadCount) threads) -> \(output)\n"
+      "\(model): load \(milliseconds(loadSeconds * 1000)) ms, "
+      + "evaluate \(milliseconds(median)) ms (median of \(times.count) after a warm-up; batch \(shape[0]), "
+      + "\(shape[2])x\(shape[3]), \(ComputePool.shared.threadCount) threads) -> \(output)\n"
     FileHandle.standardError.write(Data(message.utf8))
   }
 }

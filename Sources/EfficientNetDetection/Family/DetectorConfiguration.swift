@@ -7,6 +7,18 @@ public enum FeatureFusion: String, Sendable, Codable {
   case fastNormalized
   /// A plain sum, no weights (effdet's `sum`: D6, D7, D7x and the Lite detectors).
   case sum
+
+  /// The ε of fast normalized fusion (effdet's and automl's).
+  public static let epsilon: Float = 1e-4
+
+  /// Fast normalized fusion's factor for each input, `relu(wᵢ) / S`, and the divisor
+  /// `S = Σ relu(wⱼ) + ε`; nil weights (sum fusion) give factors of 1 for `inputCount` inputs and S = 1.
+  public static func coefficients(weights: [Float]?, inputCount: Int) -> (factors: [Float], divisor: Float) {
+    guard let weights else { return ([Float](repeating: 1, count: inputCount), 1) }
+    let positive = weights.map { max($0, 0) }
+    let divisor = positive.reduce(0, +) + epsilon
+    return (positive.map { $0 / divisor }, divisor)
+  }
 }
 
 /// One EfficientDet: its backbone, input size, feature network, heads and anchors.

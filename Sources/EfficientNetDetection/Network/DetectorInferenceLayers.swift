@@ -54,19 +54,14 @@ struct InferenceNode {
   let depthwise: DepthwiseLayer
   let pointwise: PointwiseLayer
 
-  /// The fusion's ε (effdet and automl).
-  static let fusionEpsilon: Float = 1e-4
-
   init(_ detector: EfficientDet, _ layout: PyramidNodeLayout) {
     node = layout.node
     resamplings = layout.resamplings.map { InferenceResampling(detector, $0) }
-    if let weights = layout.fusionWeights {
-      let positive = detector.tensor(weights.name).scalars.map { max($0, 0) }
-      let total = positive.reduce(0, +) + Self.fusionEpsilon
-      coefficients = positive.map { $0 / total }
-    } else {
-      coefficients = [Float](repeating: 1, count: layout.node.inputs.count)
-    }
+    coefficients =
+      FeatureFusion.coefficients(
+        weights: layout.fusionWeights.map { detector.tensor($0.name).scalars },
+        inputCount: layout.node.inputs.count
+      ).factors
     depthwise = packedDepthwise(detector, layout.convolution.depthwise)
     pointwise = foldedPointwise(detector, layout.convolution.pointwise, layout.normalization)
   }

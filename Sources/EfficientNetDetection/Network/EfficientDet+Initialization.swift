@@ -16,10 +16,7 @@ extension EfficientDet {
   public init(configuration: DetectorConfiguration, backbone: EfficientNet, seed: UInt64) throws {
     let layout = try DetectorLayout(configuration)
     var generator = SeededGenerator(seed: seed)
-    var tensors: [String: Tensor] = [:]
-    for (name, tensor) in backbone.tensors where Self.isDetectorBackboneTensor(name) {
-      tensors[DetectorLayout.backbonePrefix + name] = tensor
-    }
+    var tensors = Self.backboneTensors(of: backbone)
     for parameter in layout.parameters where !parameter.name.hasPrefix(DetectorLayout.backbonePrefix) {
       var tensor = Tensor(zeros: parameter.shape)
       switch parameter.role {
@@ -46,14 +43,19 @@ extension EfficientDet {
     !name.hasPrefix("conv_head.") && !name.hasPrefix("bn2.") && !name.hasPrefix("classifier.")
   }
 
+  /// `classifier`'s tensors that a detector's backbone holds, under effdet's `backbone.` names.
+  static func backboneTensors(of classifier: EfficientNet) -> [String: Tensor] {
+    Dictionary(
+      uniqueKeysWithValues: classifier.tensors.filter { isDetectorBackboneTensor($0.key) }.map {
+        (DetectorLayout.backbonePrefix + $0.key, $0.value)
+      })
+  }
+
   /// Writes the detector as a safetensors file (atomically) in effdet's names and order, with the
   /// model's name and the class names (`class_names`, a JSON array) in the header, so `detect`,
   /// `evaluate` and `run` load it as they load effdet's own checkpoints.
   public func write(to url: URL, classNames: [String]?) throws {
-    var tensors = self.tensors
-    for (name, tensor) in backbone.tensors where Self.isDetectorBackboneTensor(name) {
-      tensors[DetectorLayout.backbonePrefix + name] = tensor
-    }
+    let tensors = self.tensors.merging(Self.backboneTensors(of: backbone)) { own, _ in own }
     var metadata = ["model": configuration.name]
     if let classNames, let data = try? JSONEncoder().encode(classNames) {
       metadata["class_names"] = String(decoding: data, as: UTF8.self)

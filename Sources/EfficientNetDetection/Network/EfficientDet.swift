@@ -15,6 +15,8 @@ public struct EfficientDet: Sendable {
   public let backbone: EfficientNet
   /// The feature network's and heads' tensors by effdet name.
   public private(set) var tensors: [String: Tensor]
+  /// The class names the weights file stored (`class_names`), when it did.
+  public var classNames: [String]?
 
   /// A detector from effdet-named tensors (the backbone's under `backbone.`), checked against the
   /// layout: every tensor present, of its shape, finite; nothing unexpected.
@@ -80,19 +82,20 @@ public struct EfficientDet: Sendable {
   }
 
   /// Loads effdet-named weights (safetensors or a PyTorch `.pth`) for `configuration`, taking the
-  /// class count from the file.
+  /// class count and any stored class names from the file.
   ///
   /// - Throws: file errors naming `url`; ``ModelError`` for a tensor that does not fit.
   public static func load(configuration: DetectorConfiguration, contentsOf url: URL) throws -> EfficientDet {
     let stored: [StoredTensor]
     let source: String
+    var classNames: [String]?
     switch try WeightFileFormat.of(contentsOf: url) {
     case .pyTorch:
       let checkpoint = try PyTorchCheckpoint(contentsOf: url)
       (stored, source) = (checkpoint.tensors, checkpoint.source)
     case .safeTensors:
       let file = try SafeTensorsFile(contentsOf: url)
-      (stored, source) = (file.tensors, file.source)
+      (stored, source, classNames) = (file.tensors, file.source, file.classNames)
     }
     var configuration = configuration
     if let classes = classCount(
@@ -106,6 +109,8 @@ public struct EfficientDet: Sendable {
       values.withUnsafeMutableBufferPointer { tensor.copyFloats(into: $0) }
       tensors[tensor.name] = values
     }
-    return try EfficientDet(configuration: configuration, tensors: tensors, source: source)
+    var detector = try EfficientDet(configuration: configuration, tensors: tensors, source: source)
+    detector.classNames = classNames
+    return detector
   }
 }

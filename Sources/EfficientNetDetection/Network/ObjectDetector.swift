@@ -18,8 +18,9 @@ public final class ObjectDetector {
   let letterbox: Letterbox
   let anchors: AnchorGrid
 
-  /// A detector for `model`; `classNames` override the defaults.
+  /// A detector for `model`; `classNames` override the names the model's weights stored.
   public init(model: EfficientDet, classNames: [String]? = nil) {
+    let classNames = classNames ?? model.classNames
     configuration = model.configuration
     engine = DetectorEngine(model)
     letterbox = Letterbox(configuration: configuration)

@@ -59,15 +59,17 @@ public struct Letterbox: Equatable, Sendable {
   /// The detector's input for `image`, NHWC `[1, H, W, 3]`, and the scale from the image to it.
   public func input(_ image: DecodedImage) -> (tensor: Tensor, scale: Double) {
     let source = image.convertedToRGB8()
-    let pixels = canvas(source)
+    let scale = scaling(imageWidth: source.width, imageHeight: source.height).scale
+    return (Tensor(shape: [1, height, width, 3], values: normalized(canvas(source))), scale)
+  }
+
+  /// An 8-bit RGB canvas normalized as effdet's prefetcher does: `(pixel − 255·mean) / (255·std)`.
+  public func normalized(_ pixels: [UInt8]) -> [Float] {
     let means = mean.map { $0 * 255 }
     let deviations = standardDeviation.map { $0 * 255 }
-    var values = [Float](repeating: 0, count: pixels.count)
-    for index in pixels.indices {
+    return pixels.indices.map { index in
       let channel = index % 3
-      values[index] = (Float(pixels[index]) - means[channel]) / deviations[channel]
+      return (Float(pixels[index]) - means[channel]) / deviations[channel]
     }
-    let scale = scaling(imageWidth: source.width, imageHeight: source.height).scale
-    return (Tensor(shape: [1, height, width, 3], values: values), scale)
   }
 }

@@ -63,22 +63,19 @@ public struct DetectionAugmentation: Sendable {
     }
     let flips = flipProbability > 0 && Double.random(in: 0..<1, using: &generator) < flipProbability
     let fill = letterbox.fillColor
-    let means = letterbox.mean.map { $0 * 255 }
-    let deviations = letterbox.standardDeviation.map { $0 * 255 }
-    var pixels = [Float](repeating: 0, count: targetHeight * targetWidth * 3)
+    var canvas = [UInt8](repeating: 0, count: targetHeight * targetWidth * 3)
     for row in 0..<targetHeight {
       for column in 0..<targetWidth {
         // A flip mirrors the whole canvas, padding included, as effdet flips after padding.
         let sourceColumn = flips ? targetWidth - 1 - column : column
         for channel in 0..<3 {
-          let value =
+          canvas[(row * targetWidth + column) * 3 + channel] =
             row < keptHeight && sourceColumn < keptWidth
             ? resized[(row * keptWidth + sourceColumn) * 3 + channel] : fill[channel]
-          pixels[(row * targetWidth + column) * 3 + channel] =
-            (Float(value) - means[channel]) / deviations[channel]
         }
       }
     }
+    let pixels = letterbox.normalized(canvas)
     var kept: [SIMD4<Float>] = []
     var keptClasses: [Int] = []
     for (box, classIndex) in zip(boxes, classes) {

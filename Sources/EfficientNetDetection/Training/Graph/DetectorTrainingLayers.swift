@@ -43,12 +43,9 @@ struct TrainingNode {
     normalization = parameters.batchNorm(layout.normalization)
   }
 
-  /// The fusion's factors `relu(wᵢ) / (Σ relu(wⱼ) + ε)` (all 1 for sum fusion).
-  var coefficients: [Float] {
-    guard let fusionWeights else { return [Float](repeating: 1, count: node.inputs.count) }
-    let positive = fusionWeights.values.array.map { max($0, 0) }
-    let total = positive.reduce(0, +) + InferenceNode.fusionEpsilon
-    return positive.map { $0 / total }
+  /// The fusion's factors and divisor (``FeatureFusion/coefficients(weights:inputCount:)``).
+  var coefficients: (factors: [Float], divisor: Float) {
+    FeatureFusion.coefficients(weights: fusionWeights?.values.array, inputCount: node.inputs.count)
   }
 }
 

@@ -8,7 +8,7 @@ extension DetectorTrainingPass {
     let resampled = zip(node.node.inputs, node.resamplings).map { resample(inputs[$0], $1) }
     let shape = resampled[0].output
     let count = shape.count(batch: batch)
-    let coefficients = node.coefficients
+    let (coefficients, divisor) = node.coefficients
     let fused = buffer(count)
     fused.buffer.update(repeating: 0)
     for (record, coefficient) in zip(resampled, coefficients) {
@@ -24,7 +24,7 @@ extension DetectorTrainingPass {
       node.normalization, projected.values, positions: batch * shape.height * shape.width,
       activation: .identity)
     return NodeRecord(
-      resampled: resampled, coefficients: coefficients, fused: fused, activated: activated,
+      resampled: resampled, coefficients: coefficients, divisor: divisor, fused: fused, activated: activated,
       depthwiseOutput: convolved.values, normalization: normalized,
       output: FeatureMap(
         values: normalized.output, height: shape.height, width: shape.width, channels: shape.channels))
@@ -96,7 +96,7 @@ extension DetectorTrainingPass {
       return sum
     }
     let values = weights.values.array
-    let total = Double(values.map { max($0, 0) }.reduce(0, +)) + Double(InferenceNode.fusionEpsilon)
+    let total = Double(record.divisor)
     let weighted = zip(record.coefficients, coefficientGradients).reduce(0.0) { $0 + Double($1.0) * $1.1 }
     for index in values.indices where values[index] > 0 {
       weights.gradients.pointer[index] += Float((coefficientGradients[index] - weighted) / total)

@@ -17,6 +17,8 @@ struct ResamplingRecord {
 struct NodeRecord {
   let resampled: [ResamplingRecord]
   let coefficients: [Float]
+  /// The fusion's divisor `Σ relu(wⱼ) + ε` (1 for sum fusion).
+  let divisor: Float
   let fused: FloatBuffer
   let activated: FloatBuffer
   let depthwiseOutput: FloatBuffer

@@ -107,7 +107,7 @@ public final class DetectorTrainer {
       Array(order[$0..<min($0 + settings.batchSize, order.count)])
     }
     var sums = (total: 0.0, classLoss: 0.0, boxLoss: 0.0)
-    let totalSteps = settings.epochs * batches.count
+    var stepsTaken = 0
     let schedule = LearningRateSchedule.warmupCosine(
       baseRate: Float(settings.learningRate), warmupEpochs: settings.warmupFraction * Double(settings.epochs),
       totalEpochs: Double(settings.epochs))
@@ -135,11 +135,11 @@ public final class DetectorTrainer {
       let rate = schedule.rate(step: step, stepsPerEpoch: batches.count)
       optimizer.step(parameters, learningRate: rate)
       step += 1
+      stepsTaken += 1
       sums = (sums.total + terms.total, sums.classLoss + terms.classLoss, sums.boxLoss + terms.boxLoss)
-      progress(index + 1, batches.count, sums.total / Double(index + 1))
-      _ = totalSteps
+      progress(index + 1, batches.count, sums.total / Double(stepsTaken))
     }
-    let steps = Double(max(1, batches.filter { $0.count >= 2 }.count))
+    let steps = Double(max(1, stepsTaken))
     let seconds = Date().timeIntervalSince(start)
     return DetectorEpochRecord(
       epoch: epoch, loss: sums.total / steps, classLoss: sums.classLoss / steps,
