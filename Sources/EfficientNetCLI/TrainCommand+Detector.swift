@@ -51,9 +51,9 @@ extension TrainCommand {
         + "\(names.count) classes, \(configuration.inputHeight)x\(configuration.inputWidth), AdamW lr \(settings.learningRate), "
         + "batch \(settings.batchSize), \(settings.epochs) epochs")
     let metrics = folder.appendingPathComponent("metrics.jsonl")
-    FileManager.default.createFile(atPath: metrics.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: metrics)
-    defer { try? handle.close() }
+    // Created with the first finished epoch, so a run that fails before one leaves no run behind.
+    var handle: FileHandle?
+    defer { try? handle?.close() }
     for epoch in 1...settings.epochs {
       let steps = (training.images.count + settings.batchSize - 1) / settings.batchSize
       let bar = ProgressBar(total: steps, label: "epoch \(epoch)", enabled: true)
@@ -69,7 +69,11 @@ extension TrainCommand {
       try trainer.model().write(to: folder.appendingPathComponent("model.safetensors"), classNames: names)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      handle.write(try encoder.encode(record) + Data("\n".utf8))
+      if handle == nil {
+        FileManager.default.createFile(atPath: metrics.path, contents: nil)
+        handle = try FileHandle(forWritingTo: metrics)
+      }
+      handle?.write(try encoder.encode(record) + Data("\n".utf8))
       print(
         String(
           format: "epoch %d  loss %.4f  class %.4f  box %.5f  %@%.1f images/s  %.1f s", epoch, record.loss,
