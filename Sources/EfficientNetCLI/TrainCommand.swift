@@ -10,9 +10,10 @@ import Foundation
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train",
-    abstract: "Train or fine-tune an EfficientNet on an image folder or a CSV of pixel rows.",
+    abstract:
+      "Train or fine-tune an EfficientNet on an image folder or a CSV of pixel rows, or an EfficientDet on a COCO-format annotation file.",
     discussion: """
-      Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position, and the options the run was started with; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; `efficientnet train --resume OUTPUT` alone continues exactly where it stopped (options may be given again with the same values; a different value is an error naming the option).
+      A detector (--model efficientdet-lite0, tf_efficientdet_d0, ...; see `info --detectors`) trains on --data annotations.json with images beside it, evaluated by COCO AP on --val-data after each epoch; it takes --epochs, --batch-size, --lr, --weight-decay, --resolution, --seed, --no-augmentation, --weights (a classifier for the backbone, or an effdet checkpoint) and --overwrite, writes OUTPUT/model.safetensors and metrics.jsonl, and cannot be resumed yet. Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position, and the options the run was started with; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; `efficientnet train --resume OUTPUT` alone continues exactly where it stopped (options may be given again with the same values; a different value is an error naming the option).
       """)
 
   @Option(name: .long, help: "Model name or alias.")
