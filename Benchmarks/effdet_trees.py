@@ -116,7 +116,7 @@ def main():
     _, train_items, class_count = read_split(args.data)
     val_coco, val_items, _ = read_split(args.val)
     bench = create_model(args.model, bench_task="train", num_classes=class_count, pretrained=False,
-                         pretrained_backbone=False, image_size=(args.size, args.size))
+                         pretrained_backbone=False, image_size=(args.size, args.size), bench_labeler=True)
     if args.backbone == "lite0":
         from safetensors.torch import load_file
         missing, _ = bench.model.backbone.load_state_dict(load_file(LITE0), strict=False)

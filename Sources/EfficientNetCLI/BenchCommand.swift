@@ -1,5 +1,6 @@
 import ArgumentParser
 import EfficientNetCore
+import EfficientNetDetection
 import EfficientNetKernels
 import EfficientNetLayers
 import EfficientNetModels
@@ -77,6 +78,7 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    if DetectorRegistry.isDetector(variant.model) { return try runDetector(variant.model) }
     if let threads { ComputePool.shared.threadCount = threads }
     let configuration = try variant.configuration()
     let size = resolution ?? configuration.resolution
@@ -194,7 +196,7 @@ struct BenchCommand: ParsableCommand {
 }
 
 /// How many iterations to run untimed, and when to stop timing.
-private struct IterationTiming {
+struct IterationTiming {
   var warmup: Int
   var minimumIterations: Int
   var minimumSeconds: Double
@@ -219,7 +221,7 @@ private struct IterationTiming {
 }
 
 /// What a benchmark run was: model, shape, threads and mode.
-private struct RunDescription {
+struct RunDescription {
   var model: String
   var batch: Int
   var resolution: Int
@@ -229,7 +231,7 @@ private struct RunDescription {
 }
 
 /// Latency statistics of one benchmark run.
-private struct BenchResult {
+struct BenchResult {
   /// Milliseconds of every timed iteration, in order.
   var times: [Double]
   /// Floating-point operations of one iteration (for achieved GFLOP/s).
@@ -284,7 +286,7 @@ private struct BenchResult {
 }
 
 /// The `fraction` percentile of `values` by linear interpolation between the nearest ranks.
-private func percentile(_ values: [Double], _ fraction: Double) -> Double {
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
   guard !values.isEmpty else { return 0 }
   let sorted = values.sorted()
   let position = fraction * Double(sorted.count - 1)
@@ -294,7 +296,7 @@ private func percentile(_ values: [Double], _ fraction: Double) -> Double {
 }
 
 /// The process's peak resident set size in bytes (0 when the system does not say).
-private func peakResidentBytes() -> Int {
+func peakResidentBytes() -> Int {
   #if os(Linux)
     // VmHWM is the kernel's high-water mark of resident memory, as getrusage's ru_maxrss.
     if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),

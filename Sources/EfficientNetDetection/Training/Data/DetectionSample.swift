@@ -11,6 +11,13 @@ public struct DetectionSample: Sendable {
   public var boxes: [SIMD4<Float>]
   /// Each box's class, 1-based (the dataset's category order).
   public var classes: [Int]
+
+  /// A sample of these pixels, boxes and classes.
+  public init(pixels: [Float], boxes: [SIMD4<Float>], classes: [Int]) {
+    self.pixels = pixels
+    self.boxes = boxes
+    self.classes = classes
+  }
 }
 
 /// The random choices of one ``DetectionAugmentation`` sample.

@@ -65,6 +65,13 @@ public final class DetectorTrainer {
     self.loss = loss
     optimizer = AdamW(weightDecay: settings.weightDecay)
     generator = SeededGenerator(seed: settings.seed)
+    parameters = Self.parameters(of: graph)
+  }
+
+  /// What the optimizer updates: the backbone's trainable tensors (its classifier and head conv left
+  /// out, as the detector never uses them) under effdet's names, then the feature network's and heads'.
+  /// Convolution and linear weights decay; biases and batch-norm parameters do not.
+  public static func parameters(of graph: DetectorTrainingGraph) -> [TrainableParameter] {
     let backbone = graph.backbone.parameters
     var parameters = backbone.specs.filter {
       $0.role.isTrainable && $0.layer.role != .head && $0.layer.role != .classifier
@@ -84,7 +91,7 @@ public final class DetectorTrainer {
           gradientBuffer: own.gradients[parameter.name]!.buffer,
           decays: parameter.role == .weight && parameter.shape.count == 4, owner: own))
     }
-    self.parameters = parameters
+    return parameters
   }
 
   /// The batches of an epoch: the images in a seeded random order.
