@@ -16,6 +16,7 @@ onnxruntime onnx`; torchvision is not needed (a stub stands in for it if it does
 Usage:
   python3 Benchmarks/compare.py --model efficientnet_b0 --batch 1 --resolution 224 --threads 2
   python3 Benchmarks/compare.py --train --batch 16
+  python3 Benchmarks/compare.py --model tf_efficientdet_d0 --resolution 512   # effdet's heads, no NMS
   python3 Benchmarks/compare.py --suite            # the targets of issue 5, as a Markdown table
 Options: --ours PATH (or EFFICIENTNET_BIN), --cache-dir DIR, --rounds N, --round-seconds S,
 --statistic p10|min (each round's 10th-percentile or fastest iteration instead of its median:
@@ -31,6 +32,8 @@ import sys
 import tempfile
 import time
 
+import compare_detectors
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUITE = [  # (model, resolution, batch, train)
     ("efficientnet_b0", 224, 1, False),
@@ -38,6 +41,7 @@ SUITE = [  # (model, resolution, batch, train)
     ("efficientnet_lite0", 224, 1, False),
     ("efficientnet_b3", 300, 1, False),
     ("efficientnet_b0", 224, 16, True),
+    ("tf_efficientdet_d0", 512, 1, False),
 ]
 
 
@@ -99,6 +103,8 @@ def timm_model(name, train, resolution):
     and the running statistics are those of one random batch: each layer then sees unit-scale inputs.
     """
     install_torchvision_stub()
+    if compare_detectors.is_detector(name):
+        return compare_detectors.effdet_model(name, train, resolution)
     import timm
     import torch
 
@@ -125,7 +131,8 @@ def export_onnx(arguments):
     model = timm_model(arguments.model, train=False, resolution=arguments.resolution).eval()
     example = torch.randn(arguments.batch, 3, arguments.resolution, arguments.resolution)
     partial = arguments.onnx + ".partial"
-    options = dict(opset_version=17, input_names=["input"], output_names=["logits"])
+    outputs = compare_detectors.output_names() if compare_detectors.is_detector(arguments.model) else ["logits"]
+    options = dict(opset_version=17, input_names=["input"], output_names=outputs)
     try:
         torch.onnx.export(model, (example,), partial, dynamo=False, **options)
     except TypeError:  # older torch without the `dynamo` argument
@@ -165,6 +172,10 @@ def worker(arguments):
         import timm
 
         version = f"torch {torch.__version__}, timm {timm.__version__}"
+        if compare_detectors.is_detector(arguments.model):
+            from importlib.metadata import version as installed_version
+
+            version += f", effdet {installed_version('effdet')}"
         if arguments.train:
             model.train()
             labels = torch.randint(0, 1000, (batch,))
@@ -315,7 +326,7 @@ def machine():
 
 def case_name(case):
     model, resolution, batch, train = case
-    return f"{model.replace('efficientnet_', '')} {resolution}px batch {batch}" + (" train" if train else "")
+    return f"{model.replace('efficientnet_', '').replace('tf_efficientdet_', 'EfficientDet-')} {resolution}px batch {batch}" + (" train" if train else "")
 
 
 def megabytes(value):
@@ -385,6 +396,8 @@ def main():
         return worker(arguments)
     if arguments.batch < 1 or arguments.threads < 1 or arguments.resolution < 1:
         parser.error("--batch, --threads and --resolution must be at least 1")
+    if arguments.train and compare_detectors.is_detector(arguments.model):
+        parser.error("--train compares classifiers only; time detector training with Benchmarks/effdet_trees.py")
     if not os.access(arguments.ours, os.X_OK):
         parser.error(f"{arguments.ours} is not an executable: build it with `swift build -c release` "
                      "or pass --ours PATH")
