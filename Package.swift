@@ -96,7 +96,7 @@ let package = Package(
       name: "EfficientNetDetection",
       dependencies: [
         "EfficientNetModels", "EfficientNetCore", "EfficientNetKernels", "EfficientNetLayers", "WeightIO",
-        "EfficientNetImageIO", "EfficientNetTraining",
+        "EfficientNetImageIO", "EfficientNetTraining", "EfficientNetPlots",
       ],
       swiftSettings: vectorFlags),
 
@@ -148,7 +148,8 @@ let package = Package(
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "EfficientNetTraining", "EfficientNetPlots", "EfficientNetModels", "EfficientNetCore",
+        "EfficientNetTraining", "EfficientNetLayers", "EfficientNetPlots", "EfficientNetModels",
+        "EfficientNetCore",
         "EfficientNetKernels", "WeightIO",
         "EfficientNetTestSupport",
       ],

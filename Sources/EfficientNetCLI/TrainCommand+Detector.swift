@@ -1,3 +1,4 @@
+import ArgumentParser
 import EfficientNetCore
 import EfficientNetDetection
 import EfficientNetModels
@@ -13,7 +14,9 @@ extension TrainCommand {
     guard let data = dataOptions.data else {
       throw CommandError("--data: give a COCO-format annotation file")
     }
-    guard let output else { throw CommandError("--output: give the folder the run writes") }
+    guard let directory = resume ?? output else {
+      throw CommandError("--output: give the folder the run writes")
+    }
     let reader = COCOAnnotationReader()
     let training = try reader.read(URL(fileURLWithPath: data))
     let validation = try dataOptions.valData.map { try reader.read(URL(fileURLWithPath: $0)) }
@@ -23,7 +26,17 @@ extension TrainCommand {
       configuration.inputHeight = resolution
       configuration.inputWidth = resolution
     }
-    let detector = try initialDetector(configuration)
+    let folder = URL(fileURLWithPath: directory)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let lock = try RunFolderLock(folder: folder)
+    defer { withExtendedLifetime(lock) {} }
+    let files = DetectorRunFiles(folder: folder)
+    let checkpoint = try resume.map { _ in try TrainingCheckpoint(contentsOf: files.checkpoint) }
+    if checkpoint == nil { try files.prepareFreshRun(overwrite: overwrite, name: directory) }
+    let detector =
+      try checkpoint.map {
+        try EfficientDet(configuration: configuration, tensors: $0.model, source: files.checkpoint.path)
+      } ?? initialDetector(configuration)
     var settings = DetectorTrainingSettings()
     settings.epochs = epochs ?? settings.epochs
     settings.batchSize = batchSize ?? settings.batchSize
@@ -31,49 +44,63 @@ extension TrainCommand {
     settings.weightDecay = weightDecay ?? settings.weightDecay
     settings.seed = seed
     if noAugmentation { settings.augmentation = .none }
-    let folder = URL(fileURLWithPath: output)
-    // Never write over an earlier run's results unless asked to.
-    let earlier = ["model.safetensors", "metrics.jsonl"].filter {
-      FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
-    }
-    if !earlier.isEmpty && !overwrite {
-      throw CommandError(
-        "--output \(output) already holds a run (\(earlier.joined(separator: ", "))); choose another folder or "
-          + "pass --overwrite")
-    }
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let trainer = DetectorTrainer(
       model: detector, dataset: training, settings: settings,
       loss: DetectorTrainer.standardLoss(for: detector))
+    trainer.warn = log
+    var position = try checkpoint.flatMap { try trainer.restore($0) }
+    let firstEpoch = (checkpoint?.epoch ?? 0) + 1
+    var history = try files.history(through: checkpoint?.epoch ?? 0)
     let names = training.categories.map(\.name)
     log(
       "\(configuration.name): \(training.images.count) training images\(validation.map { ", \($0.images.count) validation" } ?? ""), "
         + "\(names.count) classes, \(configuration.inputHeight)x\(configuration.inputWidth), AdamW lr \(settings.learningRate), "
-        + "batch \(settings.batchSize), \(settings.epochs) epochs")
-    let metrics = folder.appendingPathComponent("metrics.jsonl")
-    // Created with the first finished epoch, so a run that fails before one leaves no run behind.
-    var handle: FileHandle?
-    defer { try? handle?.close() }
-    for epoch in 1...settings.epochs {
+        + "batch \(settings.batchSize), \(settings.epochs) epochs"
+        + (checkpoint.map {
+          " (resumed after epoch \($0.epoch)\(position.map { ", batch \($0.nextBatch)" } ?? ""))"
+        } ?? ""))
+    guard firstEpoch <= settings.epochs else {
+      log("the run in \(directory) has finished its \(settings.epochs) epochs")
+      return
+    }
+    let options = [Self.optionsMetadataKey: try encodedOptions()]
+    Interruption.install()
+    defer { Interruption.uninstall() }
+    for epoch in firstEpoch...settings.epochs {
       let steps = (training.images.count + settings.batchSize - 1) / settings.batchSize
       let bar = ProgressBar(total: steps, label: "epoch \(epoch)", enabled: true)
-      var record = try trainer.trainEpoch(epoch) { _, _, loss in
-        bar.advance(detail: String(format: "loss %.4f", loss))
+      let outcome = try trainer.trainEpoch(
+        epoch, resumingAt: position, shouldStop: { Interruption.isRequested }
+      ) {
+        _, _, loss in bar.advance(detail: String(format: "loss %.4f", loss))
       }
+      position = nil
       bar.finish()
+      guard case .finished(var record) = outcome else {
+        if case .interrupted(let stopped) = outcome {
+          try trainer.checkpoint(completedEpochs: epoch - 1, position: stopped, metadata: options)
+            .write(to: files.checkpoint)
+          log(
+            "interrupted at epoch \(epoch), batch \(stopped.nextBatch): checkpoint written to \(directory); "
+              + "rerun with --resume \(directory)")
+        }
+        throw ExitCode(130)
+      }
       if let validation {
         let evaluation = try trainer.evaluate(on: validation)
         record.validationAP = evaluation.statistics[0]
         record.validationAP50 = evaluation.statistics[1]
       }
-      try trainer.model().write(to: folder.appendingPathComponent("model.safetensors"), classNames: names)
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      if handle == nil {
-        FileManager.default.createFile(atPath: metrics.path, contents: nil)
-        handle = try FileHandle(forWritingTo: metrics)
+      try trainer.model().write(to: files.model, classNames: names)
+      history.append(record)
+      try files.append(record)
+      try trainer.checkpoint(completedEpochs: epoch, position: nil, metadata: options).write(
+        to: files.checkpoint)
+      do {
+        try DetectorTrainingCurves.write(history, to: files.curves)
+      } catch {
+        log("warning: \(error) (training goes on)")
       }
-      handle?.write(try encoder.encode(record) + Data("\n".utf8))
       print(
         String(
           format: "epoch %d  loss %.4f  class %.4f  box %.5f  %@%.1f images/s  %.1f s", epoch, record.loss,
@@ -83,6 +110,12 @@ extension TrainCommand {
           } ?? "",
           record.imagesPerSecond, record.seconds))
       fflush(stdout)
+      if Interruption.isRequested {
+        log(
+          "interrupted after epoch \(epoch): checkpoint written to \(directory); rerun with --resume \(directory)"
+        )
+        throw ExitCode(130)
+      }
     }
   }
 

@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
     abstract:
       "Train or fine-tune an EfficientNet on an image folder or a CSV of pixel rows, or an EfficientDet on a COCO-format annotation file.",
     discussion: """
-      A detector (--model efficientdet-lite0, tf_efficientdet_d0, ...; see `info --detectors`) trains on --data annotations.json with images beside it, evaluated by COCO AP on --val-data after each epoch; it takes --epochs, --batch-size, --lr, --weight-decay, --resolution, --seed, --no-augmentation, --weights (a classifier for the backbone, or an effdet checkpoint) and --overwrite, writes OUTPUT/model.safetensors and metrics.jsonl, and cannot be resumed yet. Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position, and the options the run was started with; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; `efficientnet train --resume OUTPUT` alone continues exactly where it stopped (options may be given again with the same values; a different value is an error naming the option).
+      A detector (--model efficientdet-lite0, tf_efficientdet_d0, ...; see `info --detectors`) trains on --data annotations.json with images beside it, evaluated by COCO AP on --val-data after each epoch; it takes --epochs, --batch-size, --lr, --weight-decay, --resolution, --seed, --no-augmentation, --weights (a classifier for the backbone, or an effdet checkpoint), --overwrite and --resume, and writes the same files as a classifier run. Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position, and the options the run was started with; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; `efficientnet train --resume OUTPUT` alone continues exactly where it stopped (options may be given again with the same values; a different value is an error naming the option).
       """)
 
   @Option(name: .long, help: "Model name or alias.")
@@ -245,7 +245,8 @@ struct TrainCommand: ParsableCommand {
   func run() throws {
     if resume == nil, DetectorRegistry.isDetector(model) { return try runDetector() }
     if let resume, let stored = try storedOptions(of: resume) {
-      try resumed(from: resume, stored: stored).start()
+      let command = try resumed(from: resume, stored: stored)
+      try DetectorRegistry.isDetector(command.model) ? command.runDetector() : command.start()
     } else if let resume, dataOptions.data == nil {
       throw CommandError(
         "--resume \(resume): its checkpoint does not store the run's options (an older version wrote it); "

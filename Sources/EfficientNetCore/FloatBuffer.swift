@@ -6,6 +6,8 @@
 public final class FloatBuffer: @unchecked Sendable {
   /// The elements, for reading and writing.
   public let buffer: UnsafeMutableBufferPointer<Float>
+  /// The buffer whose storage this one views (nil when this one owns its storage).
+  private let owner: FloatBuffer?
 
   /// Allocates `count` floats, zero-filled.
   public init(count: Int) {
@@ -14,6 +16,15 @@ public final class FloatBuffer: @unchecked Sendable {
     let pointer = raw.bindMemory(to: Float.self, capacity: max(1, count))
     pointer.initialize(repeating: 0, count: max(1, count))
     buffer = UnsafeMutableBufferPointer(start: pointer, count: count)
+    owner = nil
+  }
+
+  /// The first `count` elements of `storage`, sharing its memory (which stays alive as long as
+  /// this buffer does); the contents are `storage`'s.
+  public init(prefixOf storage: FloatBuffer, count: Int) {
+    precondition(count >= 0 && count <= storage.count, "a view of \(count) of \(storage.count) elements")
+    buffer = UnsafeMutableBufferPointer(start: storage.pointer, count: count)
+    owner = storage
   }
 
   /// A buffer holding `values`.
@@ -35,7 +46,7 @@ public final class FloatBuffer: @unchecked Sendable {
   }
 
   deinit {
-    UnsafeMutableRawPointer(buffer.baseAddress!).deallocate()
+    if owner == nil { UnsafeMutableRawPointer(buffer.baseAddress!).deallocate() }
   }
 
   /// The first element.

@@ -9,24 +9,7 @@ import XCTest
 final class DetectorTrainCommandTests: XCTestCase {
   func testTrainingLowersTheLossAndWritesALoadableDetector() throws {
     let folder = try makeTemporaryFolder("detector-train")
-    // Four copies of the cat photo, one box each (an eye), so a few steps can fit them.
-    var images: [String] = []
-    var annotations: [String] = []
-    for index in 1...4 {
-      let name = "cat\(index).jpg"
-      try FileManager.default.copyItem(
-        at: RepositoryPaths.samples.appendingPathComponent("chelsea.jpg"),
-        to: folder.appendingPathComponent(name))
-      images.append(#"{"id": \#(index), "file_name": "\#(name)", "width": 451, "height": 300}"#)
-      annotations.append(
-        #"{"id": \#(index), "image_id": \#(index), "category_id": 3, "bbox": [140, 90, 60, 45], "area": 2700, "iscrowd": 0}"#
-      )
-    }
-    let file = folder.appendingPathComponent("annotations.json")
-    try Data(
-      #"{"images": [\#(images.joined(separator: ","))], "annotations": [\#(annotations.joined(separator: ","))], "categories": [{"id": 3, "name": "eye"}]}"#
-        .utf8
-    ).write(to: file)
+    let file = try writeEyeDataset(in: folder)
     let output = folder.appendingPathComponent("run")
     let result = try CLITool.run([
       "train", "--model", "efficientdet-lite0", "--data", file.path, "--val-data", file.path, "--epochs", "6",
@@ -60,5 +43,85 @@ final class DetectorTrainCommandTests: XCTestCase {
     XCTAssertNotEqual(again.status, 0)
     XCTAssertTrue(again.error.contains("--output") && again.error.contains("--overwrite"), again.error)
     XCTAssertEqual(try Data(contentsOf: output.appendingPathComponent("model.safetensors")), before)
+  }
+
+  /// Four copies of the cat photo with one box each (an eye), so a few steps can fit them, and
+  /// `extra` more image entries; returns the annotation file.
+  private func writeEyeDataset(in folder: URL, extra: [String] = []) throws -> URL {
+    var images: [String] = []
+    var annotations: [String] = []
+    for index in 1...4 {
+      let name = "cat\(index).jpg"
+      try FileManager.default.copyItem(
+        at: RepositoryPaths.samples.appendingPathComponent("chelsea.jpg"),
+        to: folder.appendingPathComponent(name))
+      images.append(#"{"id": \#(index), "file_name": "\#(name)", "width": 451, "height": 300}"#)
+      annotations.append(
+        #"{"id": \#(index), "image_id": \#(index), "category_id": 3, "bbox": [140, 90, 60, 45], "area": 2700, "iscrowd": 0}"#
+      )
+    }
+    images += extra
+    let file = folder.appendingPathComponent("annotations.json")
+    try Data(
+      #"{"images": [\#(images.joined(separator: ","))], "annotations": [\#(annotations.joined(separator: ","))], "categories": [{"id": 3, "name": "eye"}]}"#
+        .utf8
+    ).write(to: file)
+    return file
+  }
+
+  /// A run stopped by Ctrl-C (a real SIGINT) and continued with `--resume` ends with the same weights,
+  /// to the byte, as the run that was never stopped; an unreadable training image is skipped with a
+  /// warning naming it, in both.
+  func testAnInterruptedRunResumesToTheSameWeights() throws {
+    let folder = try makeTemporaryFolder("detector-resume")
+    try Data("not a jpeg".utf8).write(to: folder.appendingPathComponent("broken.jpg"))
+    let file = try writeEyeDataset(
+      in: folder, extra: [#"{"id": 9, "file_name": "broken.jpg", "width": 451, "height": 300}"#])
+    func arguments(_ output: URL) -> [String] {
+      [
+        "train", "--model", "efficientdet-lite0", "--data", file.path, "--epochs", "4", "--batch-size", "2",
+        "--resolution", "96", "--output", output.path,
+      ]
+    }
+    let whole = folder.appendingPathComponent("whole")
+    let uninterrupted = try CLITool.run(arguments(whole))
+    XCTAssertEqual(uninterrupted.status, 0, uninterrupted.error)
+    XCTAssertTrue(
+      uninterrupted.error.contains("skipping training image") && uninterrupted.error.contains("broken.jpg"),
+      uninterrupted.error)
+
+    let stopped = folder.appendingPathComponent("stopped")
+    let process = Process()
+    process.executableURL = try CLITool.url
+    process.arguments = arguments(stopped)
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = Pipe()
+    try process.run()
+    let log = stopped.appendingPathComponent("metrics.jsonl")
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline && ((try? Data(contentsOf: log))?.isEmpty ?? true) {
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    kill(process.processIdentifier, SIGINT)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 130, message)
+    XCTAssertTrue(message.contains("interrupted"), message)
+    let resumed = try CLITool.run(["train", "--resume", stopped.path])
+    XCTAssertEqual(resumed.status, 0, resumed.error)
+    XCTAssertTrue(resumed.error.contains("resumed after epoch"), resumed.error)
+    XCTAssertEqual(
+      try Data(contentsOf: stopped.appendingPathComponent("model.safetensors")),
+      try Data(contentsOf: whole.appendingPathComponent("model.safetensors")))
+    let epochs = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+      (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["epoch"] as? Int
+    }
+    XCTAssertEqual(epochs, [1, 2, 3, 4])
+    XCTAssertTrue(FileManager.default.fileExists(atPath: stopped.appendingPathComponent("curves.svg").path))
+    // A finished run resumed again has nothing more to do.
+    let again = try CLITool.run(["train", "--resume", stopped.path])
+    XCTAssertEqual(again.status, 0, again.error)
+    XCTAssertTrue(again.error.contains("has finished its 4 epochs"), again.error)
   }
 }

@@ -51,11 +51,18 @@ extension EfficientDet {
       })
   }
 
+  /// Every tensor of the detector under effdet's state-dict names, the backbone's under `backbone.`
+  /// (running statistics included; the backbone's unused head convolution left out, as effdet has none).
+  public var stateDictionary: [String: Tensor] {
+    let merged = tensors.merging(Self.backboneTensors(of: backbone)) { own, _ in own }
+    return Dictionary(uniqueKeysWithValues: layout.parameters.map { ($0.name, merged[$0.name]!) })
+  }
+
   /// Writes the detector as a safetensors file (atomically) in effdet's names and order, with the
   /// model's name and the class names (`class_names`, a JSON array) in the header, so `detect`,
   /// `evaluate` and `run` load it as they load effdet's own checkpoints.
   public func write(to url: URL, classNames: [String]?) throws {
-    let tensors = self.tensors.merging(Self.backboneTensors(of: backbone)) { own, _ in own }
+    let tensors = stateDictionary
     var metadata = ["model": configuration.name]
     if let classNames, let data = try? JSONEncoder().encode(classNames) {
       metadata["class_names"] = String(decoding: data, as: UTF8.self)

@@ -1,10 +1,16 @@
 import EfficientNetCore
 
 /// Buffers for one pass, handed out in the order the pass asks for them and reused by the next pass
-/// with the same shapes (a pass asks for the same sequence every time), so steady-state passes
-/// allocate nothing.
+/// (a pass asks for the same sequence every time), so steady-state passes allocate nothing.
+///
+/// Each place in the sequence keeps the largest storage it was ever asked for and hands out a
+/// view of the size asked now: a smaller batch (the last of an epoch) and the full batches after
+/// it reuse the same memory instead of returning it to the system and faulting it in again.
 public final class Workspace {
-  private var buffers: [FloatBuffer] = []
+  /// The storage of each place in the sequence.
+  private var storage: [FloatBuffer] = []
+  /// What each place handed out last (a view of its storage, or the storage itself).
+  private var handedOut: [FloatBuffer] = []
   private var cursor = 0
   /// Bytes held.
   public private(set) var byteCount = 0
@@ -18,14 +24,20 @@ public final class Workspace {
   /// The next buffer, of exactly `count` floats (contents unspecified).
   public func next(_ count: Int) -> FloatBuffer {
     defer { cursor += 1 }
-    if cursor < buffers.count {
-      if buffers[cursor].count == count { return buffers[cursor] }
-      byteCount -= buffers[cursor].count * 4
-      buffers[cursor] = FloatBuffer(count: count)
-    } else {
-      buffers.append(FloatBuffer(count: count))
+    guard cursor < storage.count else {
+      let buffer = FloatBuffer(count: count)
+      storage.append(buffer)
+      handedOut.append(buffer)
+      byteCount += count * 4
+      return buffer
     }
-    byteCount += count * 4
-    return buffers[cursor]
+    if handedOut[cursor].count == count { return handedOut[cursor] }
+    if storage[cursor].count < count {
+      byteCount += (count - storage[cursor].count) * 4
+      storage[cursor] = FloatBuffer(count: count)
+    }
+    let place = storage[cursor]
+    handedOut[cursor] = place.count == count ? place : FloatBuffer(prefixOf: place, count: count)
+    return handedOut[cursor]
   }
 }

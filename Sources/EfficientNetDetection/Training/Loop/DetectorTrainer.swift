@@ -4,20 +4,6 @@ import EfficientNetModels
 import EfficientNetTraining
 import Foundation
 
-/// What one epoch of detector training measured.
-public struct DetectorEpochRecord: Codable, Sendable {
-  /// The epoch, 1-based.
-  public var epoch: Int
-  /// Mean total, class and box loss over the epoch's steps.
-  public var loss: Double, classLoss: Double, boxLoss: Double
-  /// Training images per second.
-  public var imagesPerSecond: Double
-  /// COCO's AP@[.5:.95] and AP50 on the validation set (nil without one).
-  public var validationAP: Double?, validationAP50: Double?
-  /// Seconds the epoch took, evaluation included.
-  public var seconds: Double
-}
-
 /// The settings of a detector run.
 public struct DetectorTrainingSettings: Sendable {
   /// Epochs, images per step.
@@ -50,8 +36,12 @@ public final class DetectorTrainer {
   let loss: DetectionLossFunction
   let parameters: [TrainableParameter]
   var optimizer: AdamW
-  var generator: SeededGenerator
-  var step = 0
+  /// Optimizer steps taken.
+  public internal(set) var step = 0
+  /// The training images that could not be read, by file name (skipped with a warning, once each).
+  public internal(set) var unreadableImages: [String: String] = [:]
+  /// Hears about each training image that could not be read and is skipped (its path and why).
+  public var warn: (String) -> Void = { _ in }
 
   /// A trainer for `model` on `dataset` with `loss`.
   public init(
@@ -64,7 +54,6 @@ public final class DetectorTrainer {
     letterbox = Letterbox(configuration: model.configuration)
     self.loss = loss
     optimizer = AdamW(weightDecay: settings.weightDecay)
-    generator = SeededGenerator(seed: settings.seed)
     parameters = Self.parameters(of: graph)
   }
 
@@ -94,65 +83,107 @@ public final class DetectorTrainer {
     return parameters
   }
 
-  /// The batches of an epoch: the images in a seeded random order.
-  func epochOrder() -> [Int] {
+  /// The random stream of one epoch's shuffle (`batch` nil) or of one of its batches (its
+  /// augmentation and stochastic depth): a function of the seed and the position only, so a run
+  /// resumed at any batch draws what the uninterrupted run would have drawn.
+  func generator(epoch: Int, batch: Int?) -> SeededGenerator {
+    var mixed = settings.seed ^ 0x9E37_79B9_7F4A_7C15
+    for part in [UInt64(epoch), batch.map { UInt64($0) + 1 } ?? 0] {
+      mixed = (mixed ^ part) &* 0xBF58_476D_1CE4_E5B9
+      mixed ^= mixed >> 31
+    }
+    return SeededGenerator(seed: mixed)
+  }
+
+  /// The images of an epoch in a seeded random order.
+  func epochOrder(_ epoch: Int) -> [Int] {
     var order = Array(dataset.images.indices)
-    order.shuffle(using: &generator)
+    var shuffling = generator(epoch: epoch, batch: nil)
+    order.shuffle(using: &shuffling)
     return order
   }
 
-  /// One epoch; `progress` hears after every step (steps done, steps in all, the running loss).
-  public func trainEpoch(_ epoch: Int, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws
-    -> DetectorEpochRecord
-  {
+  /// One epoch, from its first batch or from where `position` stopped; `shouldStop` is asked after
+  /// every step, and `progress` hears after every step (steps done, steps in all, the running loss).
+  ///
+  /// - Returns: the epoch's record, or where it stopped when `shouldStop` said so.
+  public func trainEpoch(
+    _ epoch: Int, resumingAt position: DetectorEpochPosition? = nil, shouldStop: () -> Bool = { false },
+    progress: (Int, Int, Double) -> Void = { _, _, _ in }
+  ) throws -> DetectorEpochOutcome {
     let start = Date()
     let annotations = dataset.annotationsByImage()
     let classOf = Dictionary(
       uniqueKeysWithValues: dataset.categories.enumerated().map { ($1.identifier, $0 + 1) })
-    let order = epochOrder()
+    let order = epochOrder(epoch)
     let batches = stride(from: 0, to: order.count, by: settings.batchSize).map {
       Array(order[$0..<min($0 + settings.batchSize, order.count)])
     }
-    var sums = (total: 0.0, classLoss: 0.0, boxLoss: 0.0)
-    var stepsTaken = 0
+    var done = position ?? DetectorEpochPosition(epoch: epoch)
     let schedule = LearningRateSchedule.warmupCosine(
       baseRate: Float(settings.learningRate), warmupEpochs: settings.warmupFraction * Double(settings.epochs),
       totalEpochs: Double(settings.epochs))
-    for (index, batch) in batches.enumerated() where batch.count >= 2 {
-      let samples = try batch.map { imageIndex -> DetectionSample in
+    for index in done.nextBatch..<batches.count {
+      var generator = generator(epoch: epoch, batch: index)
+      let samples = batches[index].compactMap { imageIndex -> DetectionSample? in
         let image = dataset.images[imageIndex]
-        let decoded = try ImageDecoder.decode(contentsOf: dataset.path(of: image))
+        guard let decoded = readImage(image) else { return nil }
         let objects = (annotations[image.identifier] ?? []).filter { !$0.isCrowd }
         return settings.augmentation.sample(
           decoded, boxes: objects.map(\.box), classes: objects.map { classOf[$0.categoryIdentifier] ?? 1 },
           letterbox: letterbox, generator: &generator)
       }
-      let images = Tensor(
-        shape: [samples.count, letterbox.height, letterbox.width, 3], values: samples.flatMap(\.pixels))
-      graph.zeroGradients()
-      var terms = (total: 0.0, classLoss: 0.0, boxLoss: 0.0)
-      _ = try graph.step(images: images, generator: &generator) { output in
-        let result = loss(output, samples)
-        terms = (result.total, result.classLoss, result.boxLoss)
-        return (result.total, result.gradients)
+      done.nextBatch = index + 1
+      // Batch statistics need two images at least (effdet drops a last batch of one as well).
+      if samples.count >= 2 {
+        let terms = try trainStep(samples, generator: &generator, epoch: epoch, batch: index + 1)
+        let rate = schedule.rate(step: step, stepsPerEpoch: batches.count)
+        optimizer.step(parameters, learningRate: rate)
+        step += 1
+        done.add(terms, images: samples.count)
+        progress(index + 1, batches.count, done.total / Double(done.steps))
       }
-      guard terms.total.isFinite else {
-        throw DetectorTrainingError.nonFiniteLoss(epoch: epoch, step: index + 1)
+      if shouldStop() && index + 1 < batches.count {
+        done.seconds += Date().timeIntervalSince(start)
+        return .interrupted(done)
       }
-      let rate = schedule.rate(step: step, stepsPerEpoch: batches.count)
-      optimizer.step(parameters, learningRate: rate)
-      step += 1
-      stepsTaken += 1
-      sums = (sums.total + terms.total, sums.classLoss + terms.classLoss, sums.boxLoss + terms.boxLoss)
-      progress(index + 1, batches.count, sums.total / Double(stepsTaken))
     }
-    let steps = Double(max(1, stepsTaken))
-    let seconds = Date().timeIntervalSince(start)
-    return DetectorEpochRecord(
-      epoch: epoch, loss: sums.total / steps, classLoss: sums.classLoss / steps,
-      boxLoss: sums.boxLoss / steps,
-      imagesPerSecond: Double(order.count) / max(seconds, 1e-9), validationAP: nil, validationAP50: nil,
-      seconds: seconds)
+    done.seconds += Date().timeIntervalSince(start)
+    return .finished(done.record)
+  }
+
+  /// The decoded training image, or nil (with a warning the first time) when it cannot be read.
+  private func readImage(_ image: COCOImage) -> DecodedImage? {
+    let path = dataset.path(of: image)
+    if unreadableImages[image.fileName] != nil { return nil }
+    do {
+      return try ImageDecoder.decode(contentsOf: path)
+    } catch {
+      unreadableImages[image.fileName] = "\(error)"
+      warn("skipping training image \(path.path): \(error)")
+      return nil
+    }
+  }
+
+  /// Forward, loss and backward of one batch; the gradients are left for the optimizer.
+  private func trainStep(
+    _ samples: [DetectionSample], generator: inout SeededGenerator, epoch: Int, batch: Int
+  )
+    throws -> (total: Double, classLoss: Double, boxLoss: Double)
+  {
+    let images = Tensor(
+      shape: [samples.count, letterbox.height, letterbox.width, 3], values: samples.flatMap(\.pixels))
+    graph.zeroGradients()
+    var terms = (total: 0.0, classLoss: 0.0, boxLoss: 0.0)
+    _ = try graph.step(images: images, generator: &generator) { output in
+      let result = loss(output, samples)
+      terms = (result.total, result.classLoss, result.boxLoss)
+      return (result.total, result.gradients)
+    }
+    guard terms.total.isFinite else {
+      throw DetectorTrainingError.nonFiniteLoss(epoch: epoch, step: batch)
+    }
+    return terms
   }
 
   /// The current detector.
@@ -175,11 +206,15 @@ public final class DetectorTrainer {
 public enum DetectorTrainingError: Error, CustomStringConvertible {
   /// The loss overflowed.
   case nonFiniteLoss(epoch: Int, step: Int)
+  /// A checkpoint's detector state is unreadable (what is wrong).
+  case invalidCheckpoint(String)
 
   public var description: String {
     switch self {
     case .nonFiniteLoss(let epoch, let step):
       return "the loss is not finite at epoch \(epoch), step \(step); lower --lr"
+    case .invalidCheckpoint(let reason):
+      return "the checkpoint's detector state is unreadable: \(reason)"
     }
   }
 }
