@@ -3,7 +3,7 @@ for detectors, so the two can be compared on the same tiles, seed and machine:
 
 - the model effdet names (default tf_efficientdet_lite0) at --size, one class per category, the
   backbone from our shipped ImageNet Lite0 (timm names) or random;
-- effdet's own training transform (RandomFlip, RandomResizePad 0.1-2.0, random bilinear/bicubic) and
+- effdet's own training transform (RandomFlip, RandomResizePad --scale, default 0.1-2.0, random bilinear/bicubic) and
   its DetBenchTrain loss (labeler IoU 0.5, focal alpha 0.25 gamma 1.5, Huber delta 0.1 x 50);
 - batches of --batch in a seeded shuffled order (a last batch of one image skipped, as ours does);
 - AdamW (0.9, 0.999, 1e-8), decay --wd on weights of rank >= 2; linear warm-up from 0 over
@@ -51,6 +51,7 @@ def parse():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--wd", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", default="0.1,2.0", help="RandomResizePad's scale range MIN,MAX (effdet's 0.1,2.0)")
     parser.add_argument("--backbone", default="lite0", choices=["lite0", "random"])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--output", help="JSON lines, one record per epoch")
@@ -124,7 +125,13 @@ def main():
     config = bench.config
     mean, std = config.mean, config.std
     fill = tuple(int(round(255 * m)) for m in mean)
-    train_transform = transforms.transforms_coco_train(args.size, use_prefetcher=True, fill_color=fill)
+    # transforms_coco_train's steps, with the scale range given.
+    scale = tuple(float(part) for part in args.scale.split(","))
+    train_transform = transforms.Compose([
+        transforms.RandomFlip(horizontal=True, prob=0.5),
+        transforms.RandomResizePad(target_size=args.size, scale=scale, interpolation="random", fill_color=fill),
+        transforms.ImageToNumpy(),
+    ])
     decay = [p for p in bench.parameters() if p.ndim >= 2]
     no_decay = [p for p in bench.parameters() if p.ndim < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0}],

@@ -44,6 +44,7 @@ extension TrainCommand {
     settings.weightDecay = weightDecay ?? settings.weightDecay
     settings.seed = seed
     if noAugmentation { settings.augmentation = .none }
+    if let scale { settings.augmentation.scaleRange = try Self.parseScaleJitter(scale) }
     let trainer = DetectorTrainer(
       model: detector, dataset: training, settings: settings,
       loss: DetectorTrainer.standardLoss(for: detector))

@@ -17,6 +17,16 @@ extension TrainCommand {
     return low...high
   }
 
+  /// A detector's `--scale MIN,MAX`: the range of the factor applied to the fit-to-input size before
+  /// the crop or pad (effdet's `RandomResizePad` scale).
+  static func parseScaleJitter(_ text: String) throws -> ClosedRange<Double> {
+    let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let low = parts[0], let high = parts[1], low > 0, low <= high, high <= 10 else {
+      throw ValidationError("--scale must be MIN,MAX with 0 < MIN <= MAX <= 10 for a detector, got '\(text)'")
+    }
+    return low...high
+  }
+
   /// The recipe the run uses: `--recipe`, else fine-tuning from pretrained weights, else scratch.
   var recipeName: RecipeName {
     recipe.flatMap(RecipeName.init(rawValue:))

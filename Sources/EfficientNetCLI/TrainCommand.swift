@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
     abstract:
       "Train or fine-tune an EfficientNet on an image folder or a CSV of pixel rows, or an EfficientDet on a COCO-format annotation file.",
     discussion: """
-      A detector (--model efficientdet-lite0, tf_efficientdet_d0, ...; see `info --detectors`) trains on --data annotations.json with images beside it, evaluated by COCO AP on --val-data after each epoch; it takes --epochs, --batch-size, --lr, --weight-decay, --resolution, --seed, --no-augmentation, --weights (a classifier for the backbone, or an effdet checkpoint), --overwrite and --resume, and writes the same files as a classifier run. Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position, and the options the run was started with; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; `efficientnet train --resume OUTPUT` alone continues exactly where it stopped (options may be given again with the same values; a different value is an error naming the option).
+      A detector (--model efficientdet-lite0, tf_efficientdet_d0, ...; see `info --detectors`) trains on --data annotations.json with images beside it, evaluated by COCO AP on --val-data after each epoch; it takes --epochs, --batch-size, --lr, --weight-decay, --resolution, --seed, --no-augmentation, --scale, --weights (a classifier for the backbone, or an effdet checkpoint), --overwrite and --resume, and writes the same files as a classifier run. Writes OUTPUT/checkpoint.safetensors (model, optimizer, weight average, position, and the options the run was started with; atomically) and OUTPUT/model.safetensors after every epoch, and one line per epoch to OUTPUT/metrics.jsonl. Ctrl-C finishes the step, writes a checkpoint and exits; `efficientnet train --resume OUTPUT` alone continues exactly where it stopped (options may be given again with the same values; a different value is an error naming the option).
       """)
 
   @Option(name: .long, help: "Model name or alias.")
@@ -95,7 +95,8 @@ struct TrainCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "Random-resized-crop area range MIN,MAX as fractions of the image (timm's --scale; default 0.08,1)."
+    help:
+      "Random-resized-crop area range MIN,MAX as fractions of the image (timm's --scale; default 0.08,1); for a detector, the scale-jitter range of the fit-to-input size (effdet's, default 0.1,2)."
   )
   var scale: String?
 
@@ -207,7 +208,9 @@ struct TrainCommand: ParsableCommand {
     if let hflip, !(0...1).contains(hflip) {
       throw ValidationError("--hflip must be in [0, 1], got \(hflip)")
     }
-    if let scale { _ = try Self.parseScale(scale) }
+    if let scale {
+      _ = try DetectorRegistry.isDetector(model) ? Self.parseScaleJitter(scale) : Self.parseScale(scale)
+    }
     if noAugmentation && scale != nil {
       throw ValidationError("--scale has no effect with --no-augmentation (which turns the crop off)")
     }

@@ -43,6 +43,13 @@ final class DetectorTrainCommandTests: XCTestCase {
     XCTAssertNotEqual(again.status, 0)
     XCTAssertTrue(again.error.contains("--output") && again.error.contains("--overwrite"), again.error)
     XCTAssertEqual(try Data(contentsOf: output.appendingPathComponent("model.safetensors")), before)
+    // A detector's --scale is its jitter range: above 1 is allowed, a reversed range is refused by name.
+    let reversed = try CLITool.run([
+      "train", "--model", "efficientdet-lite0", "--data", file.path, "--scale", "1.5,0.5", "--output",
+      folder.appendingPathComponent("reversed").path,
+    ])
+    XCTAssertNotEqual(reversed.status, 0)
+    XCTAssertTrue(reversed.error.contains("--scale must be MIN,MAX"), reversed.error)
   }
 
   /// Four copies of the cat photo with one box each (an eye), so a few steps can fit them, and
