@@ -182,7 +182,7 @@ def main():
         ap, ap50 = evaluate(bench.model, val_coco, val_items, args.size, mean, std)
         record = {"epoch": epoch, "loss": sums[0] / steps, "classLoss": sums[1] / steps, "boxLoss": sums[2] / steps,
                   "imagesPerSecond": len(order) / seconds, "validationAP": ap, "validationAP50": ap50,
-                  "seconds": time.perf_counter() - start}
+                  "seconds": seconds}
         print(f"epoch {epoch}  loss {record['loss']:.4f}  class {record['classLoss']:.4f}  box {record['boxLoss']:.5f}  "
               f"val AP {ap:.4f}  AP50 {ap50:.4f}  {record['imagesPerSecond']:.1f} images/s  {record['seconds']:.1f} s",
               flush=True)

@@ -52,4 +52,24 @@ final class DetectorParityTests: XCTestCase {
       }
     }
   }
+
+  /// The engine reuses its buffers and output tensors between evaluations: outputs the caller kept
+  /// stay as they were, outputs it let go are rewritten, and a second input, a third evaluation at
+  /// another size and a return to the first give what a fresh engine gives.
+  func testReusedBuffersNeverChangeAKeptOutput() throws {
+    let (name, height, width) = Self.cases[0]
+    let detector = try Self.detector(name, height: height, width: width)
+    let engine = DetectorEngine(detector)
+    let first = Self.input(name, height: height, width: width).nchwToNHWC()
+    let second = Tensor(shape: first.shape, values: first.scalars.map { -0.5 * $0 })
+    let kept = try engine.evaluate(first)
+    let keptValues = kept.classOutputs.map(\.scalars) + kept.boxOutputs.map(\.scalars)
+    for input in [second, Tensor(zeros: [1, 64, 96, 3]), second] {
+      let ours = try engine.evaluate(input)
+      let fresh = try DetectorEngine(detector).evaluate(input)
+      XCTAssertEqual(ours.classOutputs.map(\.scalars), fresh.classOutputs.map(\.scalars))
+      XCTAssertEqual(ours.boxOutputs.map(\.scalars), fresh.boxOutputs.map(\.scalars))
+    }
+    XCTAssertEqual(kept.classOutputs.map(\.scalars) + kept.boxOutputs.map(\.scalars), keptValues)
+  }
 }

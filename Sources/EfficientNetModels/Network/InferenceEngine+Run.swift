@@ -6,7 +6,7 @@ extension InferenceEngine {
   /// Runs stem, blocks, head and classifier over `input` (`[N, H, W, C]`) with the planned buffers.
   func run(
     input: UnsafeBufferPointer<Float>, plan: BufferPlan, collectFeatures: Bool, profiling: Bool,
-    locatingNonFinite: Bool = false
+    featuresOnly: Bool = false, locatingNonFinite: Bool = false
   ) -> InferenceOutput {
     let batch = plan.batch
     // With `locatingNonFinite`, every layer's output is checked and the first to hold a NaN or an
@@ -50,6 +50,11 @@ extension InferenceEngine {
         features.append(
           copyOut(current.read(batch * height * width * channels), shape: [batch, height, width, channels]))
       }
+    }
+    if featuresOnly {
+      return InferenceOutput(
+        logits: nil, pooledFeatures: Tensor(zeros: [batch, 0]), features: features,
+        profile: timer?.profile.mergingRepeatedLayers())
     }
     // Head: 1×1 convolution + activation, global average pool, classifier.
     let pixels = height * width

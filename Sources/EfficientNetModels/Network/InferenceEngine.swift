@@ -72,9 +72,11 @@ public final class InferenceEngine {
   ///   - input: `[N, H, W, C]` NHWC with C the model's input channels; any H, W ≥ 1.
   ///   - collectFeatures: also return the multi-scale feature maps.
   ///   - profiling: also time every kernel call (``InferenceOutput/profile``).
+  ///   - featuresOnly: with `collectFeatures`, stop after the last feature stage, as a detector's
+  ///     backbone does: no head, pooling or classifier (no logits, and pooled features `[N, 0]`).
   /// - Throws: ``ModelError/invalidInput(name:reason:)`` for a wrong rank or channel count.
   public func evaluate(
-    _ input: Tensor, collectFeatures: Bool = false, profiling: Bool = false
+    _ input: Tensor, collectFeatures: Bool = false, profiling: Bool = false, featuresOnly: Bool = false
   ) throws -> InferenceOutput {
     guard input.shape.count == 4 else {
       throw ModelError.invalidInput(
@@ -95,7 +97,9 @@ public final class InferenceEngine {
       plan = BufferPlan(engine: self, batch: batch, height: height, width: width)
     }
     let output = input.withUnsafeBufferPointer {
-      run(input: $0, plan: plan!, collectFeatures: collectFeatures, profiling: profiling)
+      run(
+        input: $0, plan: plan!, collectFeatures: collectFeatures, profiling: profiling,
+        featuresOnly: featuresOnly && collectFeatures)
     }
     let outputs = [output.logits, output.pooledFeatures].compactMap { $0 } + output.features
     guard outputs.allSatisfy({ $0.withUnsafeBufferPointer { Elementwise.allFinite($0) } }) else {

@@ -1,15 +1,6 @@
 import EfficientNetCore
 import EfficientNetLayers
 
-/// A feature map in a training pass: NHWC values and their size.
-struct FeatureMap {
-  let values: FloatBuffer
-  let height: Int, width: Int, channels: Int
-
-  /// Values per image times the batch.
-  func count(batch: Int) -> Int { batch * height * width * channels }
-}
-
 /// One input of a BiFPN node (or an extra level) over trainable buffers.
 struct TrainingResampling {
   let sourceLevel: Int, targetLevel: Int
