@@ -37,10 +37,13 @@ let package = Package(
     .library(name: "EfficientNetHub", targets: ["EfficientNetHub"]),
     .library(name: "EfficientNetDetection", targets: ["EfficientNetDetection"]),
     .library(name: "EfficientNetPlots", targets: ["EfficientNetPlots"]),
+    .library(name: "EfficientNetExport", targets: ["EfficientNetExport"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // ONNX's protobuf messages (Swift generated once by Scripts/generate-onnx-schema.sh, committed).
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     // MARK: Library
@@ -100,6 +103,20 @@ let package = Package(
       ],
       swiftSettings: vectorFlags),
 
+    // ONNX's schema as Swift types, generated from the onnx wheel's onnx.proto (Apache-2.0).
+    .target(
+      name: "ONNXSchema", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["LICENSE-ONNX.txt"]),
+
+    // Export to ONNX: classifiers and detectors as plain ONNX operators, with preprocessing metadata.
+    .target(
+      name: "EfficientNetExport",
+      dependencies: [
+        "ONNXSchema", "EfficientNetModels", "EfficientNetDetection", "EfficientNetLayers", "EfficientNetCore",
+        "EfficientNetImageIO", "EfficientNetKernels", "EfficientNetFiles",
+      ],
+      swiftSettings: vectorFlags),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
@@ -107,7 +124,7 @@ let package = Package(
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
         "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub", "EfficientNetDetection",
-        "EfficientNetPlots",
+        "EfficientNetPlots", "EfficientNetExport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -134,6 +151,14 @@ let package = Package(
         "EfficientNetTraining", "EfficientNetTestSupport",
       ],
       swiftSettings: vectorFlags),
+    // Exported ONNX models checked by onnx and ONNX Runtime (a Python helper in Fixtures).
+    .testTarget(
+      name: "ExportTests",
+      dependencies: [
+        "EfficientNetExport", "EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore",
+        "EfficientNetTestSupport",
+      ],
+      exclude: ["Fixtures"], swiftSettings: vectorFlags),
     .testTarget(
       name: "HubTests",
       dependencies: ["EfficientNetHub", "EfficientNetModels", "WeightIO", "EfficientNetTestSupport"],

@@ -11,7 +11,7 @@ struct EfficientNetCommand: ParsableCommand {
       "EfficientNet in Swift: classify with pretrained weights, train and fine-tune, evaluate, explain, search and benchmark any EfficientNet; detect objects with EfficientDet.",
     subcommands: [
       BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EmbedCommand.self, EvaluateCommand.self,
-      DetectCommand.self, ExplainCommand.self, InfoCommand.self,
+      DetectCommand.self, ExplainCommand.self, ExportCommand.self, InfoCommand.self,
       RunCommand.self, SearchCommand.self, TrainCommand.self, WeightsCommand.self,
     ])
 

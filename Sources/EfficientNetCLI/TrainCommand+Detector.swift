@@ -40,7 +40,8 @@ extension TrainCommand {
     var settings = DetectorTrainingSettings()
     settings.epochs = epochs ?? settings.epochs
     settings.batchSize = batchSize ?? settings.batchSize
-    settings.learningRate = lr.map(Double.init) ?? settings.learningRate
+    // Through its decimal text, so 0.002 is 0.002 and not the float nearest it.
+    settings.learningRate = lr.map { Double("\($0)") ?? Double($0) } ?? settings.learningRate
     settings.weightDecay = weightDecay ?? settings.weightDecay
     settings.seed = seed
     if noAugmentation { settings.augmentation = .none }

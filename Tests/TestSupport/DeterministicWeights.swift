@@ -36,7 +36,7 @@ public enum DeterministicWeights {
     } else if shape.count == 1 {
       values = u.map { 1 + 0.25 * $0 }
     } else {
-      let scale = (3 / Double(shape[1] * shape[2] * shape[3])).squareRoot()
+      let scale = (3 / Double(shape.dropFirst().reduce(1, *))).squareRoot()
       values = u.map { $0 * scale }
     }
     return Tensor(shape: shape, values: values.map { Float($0) })

@@ -49,10 +49,13 @@ public final class ImageClassifier {
 
   /// The pretrained EfficientNet-Lite0 that ships with the package, with ImageNet's class names.
   public static func pretrainedLite0() throws -> ImageClassifier {
+    try ImageClassifier(model: try pretrainedLite0Model())
+  }
+
+  /// The network of ``pretrainedLite0()``.
+  public static func pretrainedLite0Model() throws -> EfficientNet {
     let configuration = try ModelRegistry.configuration(named: PretrainedModels.defaultModelName)
-    let model = try EfficientNet(
-      configuration: configuration, contentsOf: try PretrainedModels.lite0WeightsURL())
-    return try ImageClassifier(model: model)
+    return try EfficientNet(configuration: configuration, contentsOf: try PretrainedModels.lite0WeightsURL())
   }
 
   /// Decodes and classifies one image file.

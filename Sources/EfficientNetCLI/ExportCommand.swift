@@ -1,0 +1,110 @@
+import ArgumentParser
+import EfficientNetExport
+import EfficientNetModels
+import Foundation
+import WeightIO
+
+/// `efficientnet export`: a classifier to ONNX, checked by ONNX Runtime in the tests.
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Export a model to ONNX (plain operators, batch norm folded, preprocessing in the metadata).",
+    discussion: """
+      MODEL_OR_WEIGHTS is a model name (its shipped or published weights) or a weights file (safetensors or .pth; \
+      --model names its variant when the tensors alone do not). Without it, the shipped Lite0 is exported. \
+      The graph takes `input`, NCHW float32 normalized as the metadata says (input_size, resize_shorter_side, \
+      crop_fraction, interpolation, mean, std, class_names), and returns `logits`. TF "same" padding is written as \
+      explicit pads at a fixed size and as auto_pad SAME_UPPER with --size dynamic; no Pad node either way.
+      """)
+
+  @Argument(help: "A model name or a weights file (default: the shipped efficientnet_lite0).")
+  var modelOrWeights: String?
+
+  @Option(name: .shortAndLong, help: "The .onnx file to write (default: MODEL.onnx here).")
+  var output: String?
+
+  @Option(name: .long, help: "The model the weights file belongs to (default: inferred from its tensors).")
+  var model: String?
+
+  @Option(name: .long, help: "ONNX operator set (13 to 21).")
+  var opset: Int = 17
+
+  @Option(name: .long, help: "The batch axis: dynamic (named `batch`) or a count.")
+  var batch: String = "dynamic"
+
+  @Option(name: .long, help: "The input size: HxW (default: the model's own) or dynamic.")
+  var size: String?
+
+  @Flag(
+    name: .long, inversion: .prefixedNo,
+    help: "Fold batch norms into the convolutions (default), or write BatchNormalization nodes.")
+  var foldBatchNorm = true
+
+  func validate() throws {
+    if !ONNXExportOptions.supportedOpsets.contains(opset) {
+      throw ValidationError("--opset must be 13 to 21, got \(opset)")
+    }
+    _ = try parsedBatch()
+    _ = try parsedSize()
+  }
+
+  func parsedBatch() throws -> ONNXExportOptions.Batch {
+    if batch == "dynamic" { return .dynamic }
+    guard let count = Int(batch), count >= 1, count <= 65536 else {
+      throw ValidationError("--batch must be dynamic or a count from 1 to 65536, got '\(batch)'")
+    }
+    return .fixed(count)
+  }
+
+  func parsedSize() throws -> ONNXExportOptions.Size? {
+    guard let size else { return nil }
+    if size == "dynamic" { return .dynamic }
+    let parts = size.lowercased().split(separator: "x").map { Int($0) }
+    guard parts.count == 2, let height = parts[0], let width = parts[1], (1...16384).contains(height),
+      (1...16384).contains(width)
+    else {
+      throw ValidationError("--size must be HxW (each 1 to 16384) or dynamic, got '\(size)'")
+    }
+    return .fixed(height: height, width: width)
+  }
+
+  func run() throws {
+    var weights: String?
+    var modelName = model
+    if let modelOrWeights {
+      if FileManager.default.fileExists(atPath: modelOrWeights) {
+        weights = modelOrWeights
+      } else if modelName == nil {
+        modelName = modelOrWeights
+      } else {
+        throw CommandError("\(modelOrWeights): no such weights file (and --model is given)")
+      }
+    }
+    let loaded = try ModelLoading.resolve(model: modelName, weights: weights)
+    let network = loaded.network
+    let count = network.configuration.classCount
+    var names: [String]? =
+      count == 1000 ? try? PretrainedModels.imageNetClassNames() : nil
+    if let weights, case .safeTensors? = try? WeightFileFormat.of(contentsOf: URL(fileURLWithPath: weights)),
+      let stored = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights)).classNames,
+      stored.count == network.configuration.classCount
+    {
+      names = stored
+    }
+    var options = ONNXExportOptions()
+    options.opset = opset
+    options.batch = try parsedBatch()
+    options.size = try parsedSize()
+    options.foldsBatchNorm = foldBatchNorm
+    let data = try ONNXExport.classifier(
+      network, classNames: names, preprocessing: loaded.preprocessing, options: options)
+    let destination = output ?? network.configuration.name + ".onnx"
+    try ONNXExport.write(data, to: URL(fileURLWithPath: destination))
+    FileHandle.standardError.write(
+      Data(
+        ("\(network.configuration.name) -> \(destination): opset \(opset), batch \(batch), size "
+          + "\(size ?? "\(network.configuration.resolution)x\(network.configuration.resolution)"), "
+          + "\(foldBatchNorm ? "batch norm folded" : "BatchNormalization nodes"), \(data.count) bytes\n").utf8
+      ))
+  }
+}

@@ -1,0 +1,51 @@
+import EfficientNetModels
+import EfficientNetTestSupport
+import Foundation
+import XCTest
+
+/// `efficientnet export` with no other flag than --output writes the shipped Lite0 so that ONNX
+/// Runtime, preparing each image from the file's metadata alone (`Samples/onnx_classify.py`, the
+/// README's example), gives the sample photos the top-5 that `classify` gives.
+final class ExportCommandTests: XCTestCase {
+  func testTheShippedLite0ClassifiesTheSamplesFromItsMetadataAlone() throws {
+    let folder = try makeTemporaryFolder("export-command")
+    let model = folder.appendingPathComponent("lite0.onnx")
+    let export = try ToolProcess.run(["export", "--output", model.path])
+    XCTAssertEqual(export.exitStatus, 0, export.error)
+    XCTAssertTrue(export.error.contains("efficientnet_lite0 -> "), export.error)
+    let photos = ["chelsea.jpg", "coffee.jpg"].map { RepositoryPaths.samples.appendingPathComponent($0) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments =
+      ["python3", RepositoryPaths.samples.appendingPathComponent("onnx_classify.py").path, model.path]
+      + photos.map(\.path)
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    do { try process.run() } catch { try ONNXRuntimeRunner.unavailable("python3 does not start: \(error)") }
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    if message.contains("ModuleNotFoundError") { try ONNXRuntimeRunner.unavailable(message) }
+    XCTAssertEqual(process.terminationStatus, 0, message)
+    let lines = text.split(separator: "\n")
+    XCTAssertEqual(lines.count, 2, text)
+    let classifier = try ImageClassifier.pretrainedLite0()
+    for (photo, line) in zip(photos, lines) {
+      let theirs = line.split(separator: ":", maxSplits: 1)[1].split(separator: ",").map {
+        $0.trimmingCharacters(in: .whitespaces).split(separator: " ").dropLast().joined(separator: " ")
+      }
+      XCTAssertEqual(
+        theirs, try classifier.classify(contentsOf: photo).map(\.label), "\(photo.lastPathComponent)")
+    }
+    XCTAssertTrue(lines[0].contains(": tabby"), String(lines[0]))
+    // A bad flag is refused by name, and nothing is written.
+    let bad = try ToolProcess.run([
+      "export", "--size", "12by12", "--output", folder.appendingPathComponent("x.onnx").path,
+    ])
+    XCTAssertNotEqual(bad.exitStatus, 0)
+    XCTAssertTrue(bad.error.contains("--size must be HxW"), bad.error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.onnx").path))
+  }
+}
