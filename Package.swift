@@ -156,6 +156,7 @@ let package = Package(
       name: "ExportTests",
       dependencies: [
         "EfficientNetExport", "EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore",
+        "EfficientNetDetection",
         "EfficientNetTestSupport",
       ],
       exclude: ["Fixtures"], swiftSettings: vectorFlags),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EfficientNetDetection
 import EfficientNetExport
 import EfficientNetModels
 import Foundation
@@ -8,13 +9,18 @@ import WeightIO
 struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
-    abstract: "Export a model to ONNX (plain operators, batch norm folded, preprocessing in the metadata).",
+    abstract:
+      "Export a classifier or a detector to ONNX (plain operators, batch norm folded, preprocessing in the metadata).",
     discussion: """
       MODEL_OR_WEIGHTS is a model name (its shipped or published weights) or a weights file (safetensors or .pth; \
       --model names its variant when the tensors alone do not). Without it, the shipped Lite0 is exported. \
       The graph takes `input`, NCHW float32 normalized as the metadata says (input_size, resize_shorter_side, \
       crop_fraction, interpolation, mean, std, class_names), and returns `logits`. TF "same" padding is written as \
       explicit pads at a fixed size and as auto_pad SAME_UPPER with --size dynamic; no Pad node either way.
+
+      A detector (--model efficientdet-lite0, tf_efficientdet_d0, ... with its weights file) is written at a fixed \
+      size (its own unless --size HxW) with effdet's outputs class_out.0-4 and box_out.0-4; anchors, box decoding \
+      and NMS are not in the graph (the metadata gives the anchor settings; batch norms are always folded there).
       """)
 
   @Argument(help: "A model name or a weights file (default: the shipped efficientnet_lite0).")
@@ -80,6 +86,9 @@ struct ExportCommand: ParsableCommand {
         throw CommandError("\(modelOrWeights): no such weights file (and --model is given)")
       }
     }
+    if let modelName, DetectorRegistry.isDetector(modelName) {
+      return try exportDetector(modelName, weights: weights)
+    }
     let loaded = try ModelLoading.resolve(model: modelName, weights: weights)
     let network = loaded.network
     let count = network.configuration.classCount
@@ -106,5 +115,30 @@ struct ExportCommand: ParsableCommand {
           + "\(size ?? "\(network.configuration.resolution)x\(network.configuration.resolution)"), "
           + "\(foldBatchNorm ? "batch norm folded" : "BatchNormalization nodes"), \(data.count) bytes\n").utf8
       ))
+  }
+
+  /// A detector's feature network and heads at a fixed size (anchors, decoding and NMS left out).
+  private func exportDetector(_ name: String, weights: String?) throws {
+    guard let weights else {
+      throw CommandError(
+        "\(name) is a detector: give its weights file (safetensors or .pth in effdet's names), e.g. a "
+          + "train run's model.safetensors")
+    }
+    let detector = try EfficientDet.load(
+      configuration: try DetectorRegistry.configuration(named: name),
+      contentsOf: URL(fileURLWithPath: weights))
+    var options = ONNXExportOptions()
+    options.opset = opset
+    options.batch = try parsedBatch()
+    options.size = try parsedSize()
+    options.foldsBatchNorm = foldBatchNorm
+    let data = try ONNXExport.detector(detector, classNames: detector.classNames, options: options)
+    let destination = output ?? detector.configuration.name + ".onnx"
+    try ONNXExport.write(data, to: URL(fileURLWithPath: destination))
+    FileHandle.standardError.write(
+      Data(
+        ("\(detector.configuration.name) -> \(destination): opset \(opset), batch \(batch), "
+          + "class_out.0-4 and box_out.0-4 (NCHW, P3 first; anchors, decoding and NMS not in the graph), "
+          + "\(data.count) bytes\n").utf8))
   }
 }

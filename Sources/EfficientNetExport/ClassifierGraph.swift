@@ -12,8 +12,6 @@ struct ClassifierGraph {
   var builder = ONNXGraphBuilder()
   /// The spatial size of the current activation (when fixed), for explicit TF "same" pads.
   private var height = 0, width = 0
-  /// ReLU6's bounds, one pair of initializers for every `Clip`.
-  private var clipBounds: (low: String, high: String)?
 
   init(network: EfficientNet, options: ONNXExportOptions, fixedSize: (height: Int, width: Int)?) {
     self.network = network
@@ -26,21 +24,7 @@ struct ClassifierGraph {
   /// features); returns the output's name.
   mutating func build(input: String) -> String {
     let layout = network.layout
-    var x = layer(layout.stem, input, name: "stem")
-    for (index, block) in layout.blocks.enumerated() {
-      let blockInput = x
-      let name = "blocks.\(index)"
-      if let expansion = block.expansion { x = layer(expansion, x, name: name + ".expand") }
-      x = layer(block.depthwise, x, name: name + ".depthwise")
-      if let (reduce, expand) = block.squeezeExcitation {
-        var gate = builder.node("GlobalAveragePool", [x], output: name + ".se.pooled")
-        gate = layer(reduce, gate, name: name + ".se.reduce")
-        gate = layer(expand, gate, name: name + ".se.expand")
-        x = builder.node("Mul", [x, gate], output: name + ".se")
-      }
-      x = layer(block.projection, x, name: name + ".project")
-      if block.block.hasResidual { x = builder.node("Add", [x, blockInput], output: name) }
-    }
+    var x = blocks(from: input, through: layout.blocks.count - 1).last!.name
     x = layer(layout.head, x, name: "head")
     x = builder.node("GlobalAveragePool", [x], output: "pooled")
     x = builder.node(
@@ -59,6 +43,41 @@ struct ClassifierGraph {
     return x
   }
 
+  /// The backbone of a detector: the outputs of the last block of each of `stages` (NCHW), with their
+  /// sizes at the fixed input size; nothing after the last of them.
+  mutating func features(from input: String, stages: [Int]) -> [(name: String, height: Int, width: Int)] {
+    let architecture = network.architecture
+    let lastBlocks = stages.map { architecture.stages[$0].last!.globalIndex }
+    let outputs = blocks(from: input, through: lastBlocks.max()!)
+    // outputs[0] is the stem's; block i's is outputs[i + 1].
+    return lastBlocks.map { outputs[$0 + 1] }
+  }
+
+  /// The stem and blocks `0...last`: the stem's output and every block's, with their sizes (at a
+  /// fixed input size; 0 at a dynamic one).
+  private mutating func blocks(from input: String, through last: Int) -> [(
+    name: String, height: Int, width: Int
+  )] {
+    let layout = network.layout
+    var x = layer(layout.stem, input, name: "stem")
+    var outputs = [(x, height, width)]
+    for (index, block) in layout.blocks.enumerated() where index <= last {
+      let blockInput = x
+      let name = "blocks.\(index)"
+      if let expansion = block.expansion { x = layer(expansion, x, name: name + ".expand") }
+      x = layer(block.depthwise, x, name: name + ".depthwise")
+      if let (reduce, expand) = block.squeezeExcitation {
+        var gate = builder.node("GlobalAveragePool", [x], output: name + ".se.pooled")
+        gate = layer(reduce, gate, name: name + ".se.reduce")
+        gate = layer(expand, gate, name: name + ".se.expand")
+        x = builder.node("Mul", [x, gate], output: name + ".se")
+      }
+      x = layer(block.projection, x, name: name + ".project")
+      if block.block.hasResidual { x = builder.node("Add", [x, blockInput], output: name) }
+      outputs.append((x, height, width))
+    }
+    return outputs
+  }
   /// A convolution layer (dense, depthwise or 1×1) with its batch norm (folded, or a node) and what
   /// follows it.
   private mutating func layer(_ layer: NetworkLayer, _ input: String, name: String) -> String {
@@ -132,26 +151,11 @@ struct ClassifierGraph {
   }
 
   /// `x` through what follows a layer: nothing, the model's activation, or a sigmoid.
-  private mutating func activate(_ activation: LayerActivation, _ x: String, name: String) -> String {
+  mutating func activate(_ activation: LayerActivation, _ x: String, name: String) -> String {
     switch activation {
     case .none: return x
     case .sigmoid: return builder.node("Sigmoid", [x], output: name + ".sigmoid")
-    case .model:
-      switch network.configuration.activation {
-      case .silu:
-        let gate = builder.node("Sigmoid", [x], output: name + ".gate")
-        return builder.node("Mul", [x, gate], output: name + ".silu")
-      case .relu6:
-        let bounds =
-          clipBounds ?? (
-            builder.constant("relu6.min", shape: [], values: [0]),
-            builder.constant("relu6.max", shape: [], values: [6])
-          )
-        clipBounds = bounds
-        return builder.node("Clip", [x, bounds.low, bounds.high], output: name + ".relu6")
-      case .relu:
-        return builder.node("Relu", [x], output: name + ".relu")
-      }
+    case .model: return builder.activation(network.configuration.activation, x, name: name)
     }
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetDetection
 import EfficientNetFiles
 import EfficientNetImageIO
 import EfficientNetModels
@@ -49,6 +50,54 @@ public enum ONNXExport {
       graph: graph.builder, name: configuration.name, options: options,
       input: ("input", [batchDimension(options), .fixed(configuration.inputChannels)] + spatial(size)),
       outputs: [(output, [batchDimension(options), .fixed(outputWidth)])], metadata: metadata)
+  }
+
+  /// `detector`'s feature network and heads as an ONNX model at a fixed size (the detector's input size
+  /// unless `options.size` fixes another): input `input` NCHW, outputs `class_out.0…4` `[N, 9·classes,
+  /// H, W]` and `box_out.0…4` `[N, 36, H, W]`, P3 first, as effdet's model returns them. Anchors, box
+  /// decoding and NMS are not in the graph: the metadata gives the anchor settings a consumer needs.
+  ///
+  /// - Throws: ``ONNXExportError`` for a dynamic size, an unsupported opset or batch.
+  public static func detector(
+    _ detector: EfficientDet, classNames: [String]?, options: ONNXExportOptions = ONNXExportOptions()
+  ) throws -> Data {
+    let configuration = detector.configuration
+    guard options.size != .dynamic else { throw ONNXExportError.dynamicDetectorSize }
+    let size = try resolvedSize(options, default: (configuration.inputHeight, configuration.inputWidth))!
+    var graph = DetectorGraph(detector: detector, height: size.height, width: size.width)
+    let outputs = graph.build(input: "input")
+    let sizes = detector.layout.levelSizes(height: size.height, width: size.width)
+    let levels = Array(configuration.levels)
+    let anchorsPerPosition = AnchorGrid.scalesPerOctave * AnchorGrid.aspectRatios.count
+    let classChannels = anchorsPerPosition * configuration.classCount
+    let outputShapes = (0..<2).flatMap { kind in
+      levels.map { level -> [Dimension] in
+        [
+          batchDimension(options), .fixed(kind == 0 ? classChannels : 4 * anchorsPerPosition),
+          .fixed(sizes[level]!.height), .fixed(sizes[level]!.width),
+        ]
+      }
+    }
+    var metadata: [String: String] = [
+      "model": configuration.name, "task": "detection", "input_layout": "NCHW",
+      "input_size": "\(size.height)x\(size.width)",
+      "mean": ExportMetadata.json(configuration.mean.map(ExportMetadata.decimal)),
+      "std": ExportMetadata.json(configuration.standardDeviation.map(ExportMetadata.decimal)),
+      "pixel_scale": "1/255",
+      "preprocessing":
+        "letterbox: scale to fit the input keeping the aspect ratio, pad right and bottom with the mean",
+      "min_level": String(configuration.minimumLevel), "max_level": String(configuration.maximumLevel),
+      "anchor_scale": String(configuration.anchorScale), "num_scales": String(AnchorGrid.scalesPerOctave),
+      "aspect_ratios": ExportMetadata.json(AnchorGrid.aspectRatios.map { [$0.x, $0.y] }),
+      "postprocessing": "not in the graph: anchors, box decoding and NMS (efficientnet detect does them)",
+    ]
+    if let classNames, classNames.count == configuration.classCount {
+      metadata["class_names"] = ExportMetadata.json(classNames)
+    }
+    return try model(
+      graph: graph.builder, name: configuration.name, options: options,
+      input: ("input", [batchDimension(options), .fixed(3)] + spatial(size)),
+      outputs: zip(outputs, outputShapes).map { ($0, $1) }, metadata: metadata)
   }
 
   /// Writes `data` to `url` atomically.
@@ -152,6 +201,8 @@ public enum ONNXExportError: Error, Equatable, CustomStringConvertible {
   case invalidBatch(Int)
   /// A fixed size outside 1...16384.
   case invalidSize(height: Int, width: Int)
+  /// A detector asked for at a dynamic size.
+  case dynamicDetectorSize
 
   public var description: String {
     switch self {
@@ -162,6 +213,9 @@ public enum ONNXExportError: Error, Equatable, CustomStringConvertible {
     case .invalidBatch(let count): return "--batch \(count): give dynamic or a count of at least 1"
     case .invalidSize(let height, let width):
       return "--size \(height)x\(width): height and width must be 1 to 16384"
+    case .dynamicDetectorSize:
+      return
+        "--size dynamic: detectors export at a fixed size (their upsampling targets exact level sizes); give HxW"
     }
   }
 }

@@ -1,3 +1,4 @@
+import EfficientNetModels
 import Foundation
 import ONNXSchema
 
@@ -8,6 +9,26 @@ struct ONNXGraphBuilder {
   private(set) var initializers: [Onnx_TensorProto] = []
   private var usedNames: Set<String> = []
   private var nodeCount = 0
+  /// ReLU6's bounds, one pair of initializers for every `Clip`.
+  private var clipBounds: (low: String, high: String)?
+
+  /// `x` through an activation: SiLU as `Sigmoid` and `Mul`, ReLU6 as `Clip` to [0, 6], ReLU.
+  mutating func activation(_ kind: ActivationKind, _ x: String, name: String) -> String {
+    switch kind {
+    case .silu:
+      let gate = node("Sigmoid", [x], output: name + ".gate")
+      return node("Mul", [x, gate], output: name + ".silu")
+    case .relu6:
+      let bounds =
+        clipBounds ?? (
+          constant("relu6.min", shape: [], values: [0]), constant("relu6.max", shape: [], values: [6])
+        )
+      clipBounds = bounds
+      return node("Clip", [x, bounds.low, bounds.high], output: name + ".relu6")
+    case .relu:
+      return node("Relu", [x], output: name + ".relu")
+    }
+  }
 
   /// A float32 initializer `name` of `shape` holding `values` (little-endian raw data).
   @discardableResult

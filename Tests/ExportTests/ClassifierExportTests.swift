@@ -103,8 +103,8 @@ final class ClassifierExportTests: XCTestCase {
       XCTAssertEqual(report.inputShape.first, "batch", item.name)
       XCTAssertEqual(report.metadata["model"], item.network.configuration.name, item.name)
       for (run, ours) in zip(report.runs, logits) {
-        XCTAssertEqual(run.shape, ours.shape, item.name)
-        for (mode, theirs) in [("optimizations off", run.disabled), ("optimizations on", run.enabled)] {
+        XCTAssertEqual(run.shapes, [ours.shape], item.name)
+        for (mode, theirs) in [("optimizations off", run.disabled[0]), ("optimizations on", run.enabled[0])] {
           let difference = zip(theirs, ours.scalars).map { abs($0 - $1) }.max() ?? .infinity
           XCTAssertLessThanOrEqual(difference, 1e-4, "\(item.name) batch \(ours.shape[0]), \(mode)")
         }

@@ -1,3 +1,5 @@
+import EfficientNetCore
+import EfficientNetDetection
 import EfficientNetModels
 import EfficientNetTestSupport
 import Foundation
@@ -47,5 +49,29 @@ final class ExportCommandTests: XCTestCase {
     XCTAssertNotEqual(bad.exitStatus, 0)
     XCTAssertTrue(bad.error.contains("--size must be HxW"), bad.error)
     XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.onnx").path))
+  }
+
+  /// A detector's weights file exports through the command, with its stored class names; without
+  /// weights the command says what to give.
+  func testADetectorExportsFromItsWeightsFile() throws {
+    let folder = try makeTemporaryFolder("export-detector")
+    var detector = try DetectorExportTests.detector("tf_efficientdet_lite0", height: 64, width: 64)
+    detector.classNames = ["a", "b", "c", "d"]
+    let weights = folder.appendingPathComponent("detector.safetensors")
+    try detector.write(to: weights, classNames: detector.classNames)
+    let model = folder.appendingPathComponent("detector.onnx")
+    let export = try ToolProcess.run([
+      "export", weights.path, "--model", "efficientdet-lite0", "--size", "64x64", "--output", model.path,
+    ])
+    XCTAssertEqual(export.exitStatus, 0, export.error)
+    XCTAssertTrue(export.error.contains("NMS not in the graph"), export.error)
+    let report = try ONNXRuntimeRunner(folder: folder).run([
+      ONNXRuntimeRunner.Job(model: model, inputs: [Tensor(zeros: [1, 3, 64, 64])])
+    ])
+    XCTAssertEqual(report[0].metadata["class_names"], #"["a","b","c","d"]"#)
+    XCTAssertEqual(report[0].runs[0].shapes.count, 10)
+    let missing = try ToolProcess.run(["export", "--model", "efficientdet-lite0", "--output", model.path])
+    XCTAssertNotEqual(missing.exitStatus, 0)
+    XCTAssertTrue(missing.error.contains("give its weights file"), missing.error)
   }
 }

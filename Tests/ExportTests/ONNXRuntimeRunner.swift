@@ -13,11 +13,11 @@ struct ONNXRuntimeRunner {
     var inputs: [Tensor]
   }
 
-  /// What ONNX Runtime returned for one input: the first output with optimizations off and on.
+  /// What ONNX Runtime returned for one input: every output with optimizations off and on.
   struct Run {
-    var disabled: [Float]
-    var enabled: [Float]
-    var shape: [Int]
+    var disabled: [[Float]]
+    var enabled: [[Float]]
+    var shapes: [[Int]]
   }
 
   /// The report of one model: its metadata, operators, graph inputs and outputs, runs.
@@ -77,10 +77,11 @@ struct ONNXRuntimeRunner {
         inputShape: ((model["inputs"] as? [[Any]])?.first?[1] as? [Any] ?? []).map { "\($0)" },
         outputShape: ((model["outputs"] as? [[Any]])?.first?[1] as? [Any] ?? []).map { "\($0)" },
         runs: try zip(runs, paths).map { run, path in
-          Run(
-            disabled: try Self.floats(path.path + ".disabled.bin"),
-            enabled: try Self.floats(path.path + ".enabled.bin"),
-            shape: ((run["output_shapes"] as? [[Int]])?.first) ?? [])
+          let shapes = ((run["output_shapes"] as? [[[Int]]])?.first) ?? []
+          return Run(
+            disabled: try shapes.indices.map { try Self.floats(path.path + ".disabled.\($0).bin") },
+            enabled: try shapes.indices.map { try Self.floats(path.path + ".enabled.\($0).bin") },
+            shapes: shapes)
         })
     }
   }

@@ -5,7 +5,7 @@
 JOBS.json is a list of {"model": PATH, "inputs": [{"data": PATH, "shape": [N, C, H, W]}, ...]}; each data
 file holds raw little-endian float32 values. For every model: `onnx.checker.check_model(full_check=True)`,
 then for every input ONNX Runtime with graph optimizations off (ORT_DISABLE_ALL) and on (ORT_ENABLE_ALL);
-the first output of each run goes to DATA.disabled.bin and DATA.enabled.bin (raw float32). Prints one
+output K of each run goes to DATA.disabled.K.bin and DATA.enabled.K.bin (raw float32). Prints one
 JSON object: per model its metadata_props, op types, graph input and output shapes (a dimension as its
 number or its name), whether any `Pad` or `Reshape` node exists, and per input the output shapes.
 
@@ -57,8 +57,9 @@ def main():
             for suffix, level in [("disabled", ort.GraphOptimizationLevel.ORT_DISABLE_ALL),
                                   ("enabled", ort.GraphOptimizationLevel.ORT_ENABLE_ALL)]:
                 outputs = run(job["model"], level, {name: values})
-                outputs[0].astype("<f4").tofile(item["data"] + f".{suffix}.bin")
-                shapes.append(list(outputs[0].shape))
+                for index, output in enumerate(outputs):
+                    output.astype("<f4").tofile(item["data"] + f".{suffix}.{index}.bin")
+                shapes.append([list(output.shape) for output in outputs])
             entry["runs"].append({"data": item["data"], "output_shapes": shapes})
         report["models"].append(entry)
     print(json.dumps(report))
