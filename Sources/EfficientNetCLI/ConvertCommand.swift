@@ -1,4 +1,6 @@
 import ArgumentParser
+import EfficientNetExport
+import EfficientNetFiles
 import EfficientNetModels
 import Foundation
 import WeightIO
@@ -11,6 +13,8 @@ struct ConvertCommand: ParsableCommand {
       "Convert weights (PyTorch .pth/.pt in timm, torchvision or lukemelas names, or safetensors) to timm-named safetensors.",
     discussion: """
       The input's format and naming scheme are detected. Without --model, the named variant whose tensors fit the file is chosen (and said). The output is written atomically.
+
+      An ONNX file (.onnx: timm's export through torch.onnx, or ours) is read by its graph's structure, convolution by convolution; --model names the variant unless the file's metadata does (ours do). A graph that does not fit is an error naming its first node that could not be mapped.
       """)
 
   @Argument(help: "The weights to convert.")
@@ -26,11 +30,34 @@ struct ConvertCommand: ParsableCommand {
   var half = false
 
   func run() throws {
+    if input.lowercased().hasSuffix(".onnx") { return try convertONNX() }
     let network = try ModelLoading.load(model: model, weights: input)
     try network.safeTensors(as: half ? .float16 : .float32).write(to: URL(fileURLWithPath: output))
     let message =
       "\(input) -> \(output): \(network.configuration.name), \(network.specs.count) tensors, "
       + "\(network.parameterCount) parameters, \(network.configuration.classCount) classes, \(half ? "F16" : "F32")\n"
     FileHandle.standardError.write(Data(message.utf8))
+  }
+
+  /// An EfficientNet ONNX graph's weights as timm-named safetensors, with its class names when the
+  /// metadata has them.
+  private func convertONNX() throws {
+    let data = try RegularFile.contents(of: URL(fileURLWithPath: input), maximumByteCount: 4 << 30)
+    let metadata = ONNXImport.metadata(of: data)
+    guard let name = model ?? metadata["model"] else {
+      throw CommandError(
+        "\(input): give --model (the variant the graph is, e.g. efficientnet_b0); its metadata names none")
+    }
+    let network = try ONNXImport.network(
+      from: data, configuration: try ModelRegistry.configuration(named: name), source: input)
+    let names = metadata["class_names"].flatMap {
+      try? JSONDecoder().decode([String].self, from: Data($0.utf8))
+    }
+    try network.safeTensors(as: half ? .float16 : .float32, classNames: names).write(
+      to: URL(fileURLWithPath: output))
+    FileHandle.standardError.write(
+      Data(
+        ("\(input) -> \(output): \(network.configuration.name) from its ONNX graph, \(network.specs.count) tensors, "
+          + "\(network.parameterCount) parameters\(names.map { ", \($0.count) class names" } ?? "")\n").utf8))
   }
 }

@@ -42,6 +42,14 @@ final class ExportCommandTests: XCTestCase {
         theirs, try classifier.classify(contentsOf: photo).map(\.label), "\(photo.lastPathComponent)")
     }
     XCTAssertTrue(lines[0].contains(": tabby"), String(lines[0]))
+    // And back: `convert` reads the graph (its metadata names the model), `classify` runs the result.
+    let back = folder.appendingPathComponent("back.safetensors")
+    let convert = try ToolProcess.run(["convert", model.path, back.path])
+    XCTAssertEqual(convert.exitStatus, 0, convert.error)
+    XCTAssertTrue(convert.error.contains("efficientnet_lite0 from its ONNX graph"), convert.error)
+    let classify = try ToolProcess.run(["classify", "--weights", back.path, "--json", photos[0].path])
+    XCTAssertEqual(classify.exitStatus, 0, classify.error)
+    XCTAssertTrue(classify.output.contains(#""label":"tabby""#), classify.output)
     // A bad flag is refused by name, and nothing is written.
     let bad = try ToolProcess.run([
       "export", "--size", "12by12", "--output", folder.appendingPathComponent("x.onnx").path,
