@@ -20,7 +20,8 @@ struct ExportCommand: ParsableCommand {
 
       A detector (--model efficientdet-lite0, tf_efficientdet_d0, ... with its weights file) is written at a fixed \
       size (its own unless --size HxW) with effdet's outputs class_out.0-4 and box_out.0-4; anchors, box decoding \
-      and NMS are not in the graph (the metadata gives the anchor settings; batch norms are always folded there).
+      and NMS are not in the graph (the metadata gives the anchor settings; batch norms are always folded there). \
+      --decode-boxes writes boxes [N, A, 4] (x1, y1, x2, y2 in input pixels) and scores [N, A, classes] instead.
       """)
 
   @Argument(help: "A model name or a weights file (default: the shipped efficientnet_lite0).")
@@ -45,6 +46,13 @@ struct ExportCommand: ParsableCommand {
     name: .long, inversion: .prefixedNo,
     help: "Fold batch norms into the convolutions (default), or write BatchNormalization nodes.")
   var foldBatchNorm = true
+
+  @Flag(
+    name: .long,
+    help:
+      "For a detector: decode against the anchors into boxes [N, A, 4] and scores [N, A, classes] (NMS still left out)."
+  )
+  var decodeBoxes = false
 
   func validate() throws {
     if !ONNXExportOptions.supportedOpsets.contains(opset) {
@@ -132,13 +140,16 @@ struct ExportCommand: ParsableCommand {
     options.batch = try parsedBatch()
     options.size = try parsedSize()
     options.foldsBatchNorm = foldBatchNorm
+    options.decodesBoxes = decodeBoxes
     let data = try ONNXExport.detector(detector, classNames: detector.classNames, options: options)
     let destination = output ?? detector.configuration.name + ".onnx"
     try ONNXExport.write(data, to: URL(fileURLWithPath: destination))
     FileHandle.standardError.write(
       Data(
         ("\(detector.configuration.name) -> \(destination): opset \(opset), batch \(batch), "
-          + "class_out.0-4 and box_out.0-4 (NCHW, P3 first; anchors, decoding and NMS not in the graph), "
+          + (decodeBoxes
+            ? "boxes and scores for every anchor (NMS not in the graph), "
+            : "class_out.0-4 and box_out.0-4 (NCHW, P3 first; anchors, decoding and NMS not in the graph), ")
           + "\(data.count) bytes\n").utf8))
   }
 }

@@ -54,8 +54,10 @@ public enum ONNXExport {
 
   /// `detector`'s feature network and heads as an ONNX model at a fixed size (the detector's input size
   /// unless `options.size` fixes another): input `input` NCHW, outputs `class_out.0…4` `[N, 9·classes,
-  /// H, W]` and `box_out.0…4` `[N, 36, H, W]`, P3 first, as effdet's model returns them. Anchors, box
-  /// decoding and NMS are not in the graph: the metadata gives the anchor settings a consumer needs.
+  /// H, W]` and `box_out.0…4` `[N, 36, H, W]`, P3 first, as effdet's model returns them; anchors, box
+  /// decoding and NMS are not in the graph (the metadata gives the anchor settings a consumer needs).
+  /// With `options.decodesBoxes`, the outputs are `boxes` `[N, A, 4]` and `scores` `[N, A, classes]`
+  /// instead, decoded against the anchors; NMS is left out either way.
   ///
   /// - Throws: ``ONNXExportError`` for a dynamic size, an unsupported opset or batch.
   public static func detector(
@@ -65,7 +67,7 @@ public enum ONNXExport {
     guard options.size != .dynamic else { throw ONNXExportError.dynamicDetectorSize }
     let size = try resolvedSize(options, default: (configuration.inputHeight, configuration.inputWidth))!
     var graph = DetectorGraph(detector: detector, height: size.height, width: size.width)
-    let outputs = graph.build(input: "input")
+    var outputs = graph.build(input: "input")
     let sizes = detector.layout.levelSizes(height: size.height, width: size.width)
     let levels = Array(configuration.levels)
     let anchorsPerPosition = AnchorGrid.scalesPerOctave * AnchorGrid.aspectRatios.count
@@ -78,6 +80,18 @@ public enum ONNXExport {
         ]
       }
     }
+    var outputShapesUsed = outputShapes
+    if options.decodesBoxes {
+      let levelCount = levels.count
+      let decoded = graph.decode(
+        classOutputs: Array(outputs.prefix(levelCount)), boxOutputs: Array(outputs.suffix(levelCount)))
+      let anchorCount = levels.reduce(0) { $0 + sizes[$1]!.height * sizes[$1]!.width } * anchorsPerPosition
+      outputs = [decoded.boxes, decoded.scores]
+      outputShapesUsed = [
+        [batchDimension(options), .fixed(anchorCount), .fixed(4)],
+        [batchDimension(options), .fixed(anchorCount), .fixed(configuration.classCount)],
+      ]
+    }
     var metadata: [String: String] = [
       "model": configuration.name, "task": "detection", "input_layout": "NCHW",
       "input_size": "\(size.height)x\(size.width)",
@@ -89,7 +103,9 @@ public enum ONNXExport {
       "min_level": String(configuration.minimumLevel), "max_level": String(configuration.maximumLevel),
       "anchor_scale": String(configuration.anchorScale), "num_scales": String(AnchorGrid.scalesPerOctave),
       "aspect_ratios": ExportMetadata.json(AnchorGrid.aspectRatios.map { [$0.x, $0.y] }),
-      "postprocessing": "not in the graph: anchors, box decoding and NMS (efficientnet detect does them)",
+      "postprocessing": options.decodesBoxes
+        ? "boxes [N, anchors, 4] (x1, y1, x2, y2 in input pixels) and scores [N, anchors, classes] (sigmoid); NMS not in the graph"
+        : "not in the graph: anchors, box decoding and NMS (efficientnet detect does them)",
     ]
     if let classNames, classNames.count == configuration.classCount {
       metadata["class_names"] = ExportMetadata.json(classNames)
@@ -97,7 +113,7 @@ public enum ONNXExport {
     return try model(
       graph: graph.builder, name: configuration.name, options: options,
       input: ("input", [batchDimension(options), .fixed(3)] + spatial(size)),
-      outputs: zip(outputs, outputShapes).map { ($0, $1) }, metadata: metadata)
+      outputs: zip(outputs, outputShapesUsed).map { ($0, $1) }, metadata: metadata)
   }
 
   /// Writes `data` to `url` atomically.

@@ -26,6 +26,10 @@ public struct ONNXExportOptions: Equatable, Sendable {
   /// `BatchNormalization` nodes.
   public var foldsBatchNorm = true
 
+  /// For a detector: decode the heads' outputs against the anchors into `boxes` `[N, A, 4]` and
+  /// `scores` `[N, A, classes]` (NMS is still left out), instead of returning the raw heads.
+  public var decodesBoxes = false
+
   /// The opsets this exporter writes: every operator it emits is unchanged across them.
   public static let supportedOpsets = 13...21
 

@@ -73,6 +73,21 @@ struct ONNXGraphBuilder {
     return name
   }
 
+  /// Adds a node with several outputs (`outputs`, each made unique); returns their names.
+  mutating func node(
+    _ operation: String, _ inputs: [String], outputs: [String], attributes: [Onnx_AttributeProto] = []
+  ) -> [String] {
+    var node = Onnx_NodeProto()
+    node.opType = operation
+    node.input = inputs
+    node.output = outputs.map { unique($0) }
+    nodeCount += 1
+    node.name = "\(operation)_\(nodeCount)"
+    node.attribute = attributes
+    nodes.append(node)
+    return node.output
+  }
+
   /// `name` itself the first time, then `name_1`, `name_2`, …
   private mutating func unique(_ name: String) -> String {
     var candidate = name

@@ -69,6 +69,58 @@ final class DetectorExportTests: XCTestCase {
     }
   }
 
+  /// With `decodesBoxes`, the graph's `boxes` and `scores` are our decoding of our heads' outputs
+  /// (``BoxCoding/decode(_:anchor:)`` against ``AnchorGrid``, sigmoid scores), every anchor in order.
+  func testDecodedBoxesMatchOurDecoding() throws {
+    let folder = try makeTemporaryFolder("onnx-decoded")
+    let (height, width) = (100, 150)
+    let detector = try Self.detector("tf_efficientdet_d0", height: height, width: width)
+    var options = ONNXExportOptions()
+    options.decodesBoxes = true
+    let url = folder.appendingPathComponent("decoded.onnx")
+    try ONNXExport.detector(detector, classNames: nil, options: options).write(to: url)
+    let input = Tensor(
+      shape: [2, 3, height, width],
+      values: DeterministicWeights.uniform(count: 2 * 3 * height * width, name: "decoded").map {
+        Float(2 * $0)
+      })
+    let report = try ONNXRuntimeRunner(folder: folder).run([
+      ONNXRuntimeRunner.Job(model: url, inputs: [input])
+    ])[0]
+    XCTAssertFalse(report.operators.contains("NonMaxSuppression"))
+    let output = try DetectorEngine(detector).evaluate(input.nchwToNHWC())
+    let anchors = AnchorGrid(layout: detector.layout, height: height, width: width).boxes
+    var boxes: [Float] = []
+    var scores: [Float] = []
+    for image in 0..<2 {
+      var anchorIndex = 0
+      for (classes, codes) in zip(output.classOutputs, output.boxOutputs) {
+        let classValues = classes.scalars
+        let codeValues = codes.scalars
+        let perImageAnchors = codeValues.count / 2 / 4
+        for local in 0..<perImageAnchors {
+          let base = (image * perImageAnchors + local) * 4
+          let code = SIMD4(codeValues[base], codeValues[base + 1], codeValues[base + 2], codeValues[base + 3])
+          let box = BoxCoding.decode(code, anchor: anchors[anchorIndex])
+          boxes += [box[0], box[1], box[2], box[3]]
+          let classCount = detector.configuration.classCount
+          let start = (image * perImageAnchors + local) * classCount
+          scores += classValues[start..<(start + classCount)].map { 1 / (1 + exp(-$0)) }
+          anchorIndex += 1
+        }
+      }
+    }
+    let run = report.runs[0]
+    XCTAssertEqual(run.shapes, [[2, anchors.count, 4], [2, anchors.count, 4]])
+    for (mode, outputs) in [("optimizations off", run.disabled), ("optimizations on", run.enabled)] {
+      let scale = boxes.map(abs).max() ?? 0
+      let boxDifference = zip(outputs[0], boxes).map { abs($0 - $1) }.max() ?? .infinity
+      XCTAssertLessThanOrEqual(boxDifference, 1e-4 * scale, "boxes, \(mode)")
+      let scoreDifference = zip(outputs[1], scores).map { abs($0 - $1) }.max() ?? .infinity
+      XCTAssertLessThanOrEqual(scoreDifference, 1e-5, "scores, \(mode)")
+    }
+  }
+
   /// A detector at a dynamic size is refused, naming the flag.
   func testDynamicSizeIsRefused() throws {
     var options = ONNXExportOptions()
