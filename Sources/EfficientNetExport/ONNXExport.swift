@@ -40,6 +40,8 @@ public enum ONNXExport {
     let outputWidth = network.layout.classifier?.outputChannels ?? network.architecture.headChannels
     let preprocessing = preprocessing ?? configuration.preprocessing
     var metadata = ExportMetadata.preprocessing(preprocessing, size: size)
+    // The whole architecture too (`architecture.*`), so a model that is no named variant reads back.
+    for (key, value) in configuration.architectureMetadata { metadata["architecture." + key] = value }
     metadata["model"] = configuration.name
     metadata["task"] = "classification"
     metadata["input_layout"] = "NCHW"

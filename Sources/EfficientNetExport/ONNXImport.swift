@@ -99,6 +99,16 @@ public enum ONNXImport {
     return Dictionary(model.metadataProps.map { ($0.key, $0.value) }) { first, _ in first }
   }
 
+  /// The architecture our export stored in `metadata` (`architecture.*`), nil when absent.
+  public static func configuration(fromMetadata metadata: [String: String]) -> Configuration? {
+    let prefix = "architecture."
+    let fields = Dictionary(
+      uniqueKeysWithValues: metadata.filter { $0.key.hasPrefix(prefix) }.map {
+        (String($0.key.dropFirst(prefix.count)), $0.value)
+      })
+    return Configuration(architectureMetadata: fields)
+  }
+
   static func moduleName(_ layout: NetworkLayout, _ layer: NetworkLayer) -> String {
     layout.names(of: layer.identity, in: .timm).module
   }

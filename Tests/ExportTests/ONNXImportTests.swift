@@ -60,6 +60,24 @@ final class ONNXImportTests: XCTestCase {
     }
   }
 
+  /// A compound-scaled model (no named variant) carries its architecture in the metadata and reads
+  /// back from it alone.
+  func testACustomModelReadsBackFromItsMetadata() throws {
+    let scaled = try ModelRegistry.compoundScaled(
+      phi: 0.5, scaling: .paper, base: ModelRegistry.configuration(named: "efficientnet_b0"))
+    let network = try ClassifierExportTests.deterministicModel(scaled)
+    let data = try ONNXExport.classifier(network, classNames: nil)
+    let stored = try XCTUnwrap(ONNXImport.configuration(fromMetadata: ONNXImport.metadata(of: data)))
+    XCTAssertEqual(stored, network.configuration)
+    let back = try ONNXImport.network(from: data, configuration: stored, source: "phi.onnx")
+    let input = Tensor(
+      shape: [1, 64, 64, 3],
+      values: DeterministicWeights.uniform(count: 64 * 64 * 3, name: "p").map(Float.init))
+    assertClose(
+      try XCTUnwrap(try InferenceEngine(model: back).evaluate(input).logits),
+      try XCTUnwrap(try InferenceEngine(model: network).evaluate(input).logits), tolerance: 1e-4, "phi 0.5")
+  }
+
   func testAGraphThatDoesNotFitNamesItsFirstNode() throws {
     let fixture = try Self.timmFixture("tiny_b0")
     XCTAssertThrowsError(
