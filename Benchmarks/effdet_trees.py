@@ -123,7 +123,9 @@ def main():
         missing, _ = bench.model.backbone.load_state_dict(load_file(LITE0), strict=False)
         assert not [m for m in missing if not m.endswith("num_batches_tracked")], missing
     config = bench.config
-    mean, std = config.mean, config.std
+    # The Lite configs carry their mean and std; the others use ImageNet's (effdet's default).
+    mean = tuple(config.get("mean", (0.485, 0.456, 0.406)))
+    std = tuple(config.get("std", (0.229, 0.224, 0.225)))
     fill = tuple(int(round(255 * m)) for m in mean)
     # transforms_coco_train's steps, with the scale range given.
     scale = tuple(float(part) for part in args.scale.split(","))
