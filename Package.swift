@@ -38,6 +38,7 @@ let package = Package(
     .library(name: "EfficientNetDetection", targets: ["EfficientNetDetection"]),
     .library(name: "EfficientNetPlots", targets: ["EfficientNetPlots"]),
     .library(name: "EfficientNetExport", targets: ["EfficientNetExport"]),
+    .library(name: "EfficientNetServing", targets: ["EfficientNetServing"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -117,6 +118,12 @@ let package = Package(
       ],
       swiftSettings: vectorFlags),
 
+    // Serving: dynamic batching of concurrent requests onto one engine per model.
+    .target(
+      name: "EfficientNetServing",
+      dependencies: ["EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore"],
+      swiftSettings: vectorFlags),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
@@ -149,6 +156,13 @@ let package = Package(
       dependencies: [
         "EfficientNetCLI", "EfficientNetFiles", "WeightIO", "EfficientNetImageIO", "EfficientNetModels",
         "EfficientNetTraining", "EfficientNetTestSupport",
+      ],
+      swiftSettings: vectorFlags),
+    .testTarget(
+      name: "ServingTests",
+      dependencies: [
+        "EfficientNetServing", "EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore",
+        "EfficientNetTestSupport",
       ],
       swiftSettings: vectorFlags),
     // Exported ONNX models checked by onnx and ONNX Runtime (a Python helper in Fixtures).
