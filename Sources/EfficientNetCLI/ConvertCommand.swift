@@ -43,13 +43,20 @@ struct ConvertCommand: ParsableCommand {
   /// metadata has them.
   private func convertONNX() throws {
     let data = try RegularFile.contents(of: URL(fileURLWithPath: input), maximumByteCount: 4 << 30)
-    let metadata = ONNXImport.metadata(of: data)
-    guard let name = model ?? metadata["model"] else {
+    let file = try ONNXModelFile(data: data, source: input)
+    let metadata = file.metadata
+    let configuration: Configuration
+    if let model {
+      configuration = try ModelRegistry.configuration(named: model)
+    } else if let stored = ONNXImport.configuration(fromMetadata: metadata) {
+      configuration = stored  // our export's whole architecture: no named variant needed
+    } else if let name = metadata["model"] {
+      configuration = try ModelRegistry.configuration(named: name)
+    } else {
       throw CommandError(
         "\(input): give --model (the variant the graph is, e.g. efficientnet_b0); its metadata names none")
     }
-    let network = try ONNXImport.network(
-      from: data, configuration: try ModelRegistry.configuration(named: name), source: input)
+    let network = try ONNXImport.network(from: file, configuration: configuration)
     let names = metadata["class_names"].flatMap {
       try? JSONDecoder().decode([String].self, from: Data($0.utf8))
     }

@@ -20,12 +20,14 @@ public enum ONNXImport {
   public static func network(from data: Data, configuration: Configuration, source: String) throws
     -> EfficientNet
   {
-    let model: Onnx_ModelProto
-    do {
-      model = try Onnx_ModelProto(serializedBytes: data)
-    } catch {
-      throw ONNXImportError.unreadable(source, reason: "not an ONNX model (\(error))")
-    }
+    try network(from: ONNXModelFile(data: data, source: source), configuration: configuration)
+  }
+
+  /// The EfficientNet of `configuration` with the weights of an ONNX model already read.
+  ///
+  /// - Throws: ``ONNXImportError`` naming the file and the first node that could not be mapped.
+  public static func network(from file: ONNXModelFile, configuration: Configuration) throws -> EfficientNet {
+    let (model, source) = (file.model, file.source)
     let values = try ONNXValues(graph: model.graph, source: source)
     let architecture = try configuration.resolve()
     let layout = architecture.layout
@@ -95,8 +97,7 @@ public enum ONNXImport {
   /// The `metadata_props` of the ONNX model in `data` (ours carry `model`, `class_names`, …); empty
   /// when it has none or is not an ONNX model.
   public static func metadata(of data: Data) -> [String: String] {
-    guard let model = try? Onnx_ModelProto(serializedBytes: data) else { return [:] }
-    return Dictionary(model.metadataProps.map { ($0.key, $0.value) }) { first, _ in first }
+    (try? ONNXModelFile(data: data, source: ""))?.metadata ?? [:]
   }
 
   /// The architecture our export stored in `metadata` (`architecture.*`), nil when absent.
@@ -111,6 +112,28 @@ public enum ONNXImport {
 
   static func moduleName(_ layout: NetworkLayout, _ layer: NetworkLayer) -> String {
     layout.names(of: layer.identity, in: .timm).module
+  }
+}
+
+/// An ONNX file parsed once: its metadata, and its graph for ``ONNXImport/network(from:configuration:)``.
+public struct ONNXModelFile {
+  let model: Onnx_ModelProto
+  /// The file as messages name it.
+  public let source: String
+  /// Its `metadata_props` (ours carry `model`, `class_names`, `architecture.*`, …).
+  public let metadata: [String: String]
+
+  /// Parses `data`, an ONNX model, named `source` in errors.
+  ///
+  /// - Throws: ``ONNXImportError/unreadable(_:reason:)`` when it is not one.
+  public init(data: Data, source: String) throws {
+    do {
+      model = try Onnx_ModelProto(serializedBytes: data)
+    } catch {
+      throw ONNXImportError.unreadable(source, reason: "not an ONNX model (\(error))")
+    }
+    self.source = source
+    metadata = Dictionary(model.metadataProps.map { ($0.key, $0.value) }) { first, _ in first }
   }
 }
 

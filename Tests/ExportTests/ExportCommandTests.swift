@@ -59,6 +59,31 @@ final class ExportCommandTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.onnx").path))
   }
 
+  /// A compound-scaled model (no named variant) goes out and comes back through the commands with no
+  /// --model: `export` reads its architecture from the weights file, `convert` from the ONNX metadata.
+  func testACustomModelRoundTripsThroughTheCommands() throws {
+    let folder = try makeTemporaryFolder("export-custom")
+    let scaled = try ModelRegistry.compoundScaled(
+      phi: 0.5, scaling: .paper, base: ModelRegistry.configuration(named: "efficientnet_b0"))
+    let network = try ClassifierExportTests.deterministicModel(scaled)
+    let weights = folder.appendingPathComponent("phi.safetensors")
+    try network.safeTensors().write(to: weights)
+    let model = folder.appendingPathComponent("phi.onnx")
+    let export = try ToolProcess.run(["export", weights.path, "--output", model.path])
+    XCTAssertEqual(export.exitStatus, 0, export.error)
+    let back = folder.appendingPathComponent("back.safetensors")
+    let convert = try ToolProcess.run(["convert", model.path, back.path])
+    XCTAssertEqual(convert.exitStatus, 0, convert.error)
+    let loaded = try EfficientNet.load(contentsOf: back).model
+    XCTAssertEqual(loaded.configuration, network.configuration)
+    let input = Tensor(
+      shape: [1, 64, 64, 3],
+      values: DeterministicWeights.uniform(count: 64 * 64 * 3, name: "c").map(Float.init))
+    assertClose(
+      try XCTUnwrap(try InferenceEngine(model: loaded).evaluate(input).logits),
+      try XCTUnwrap(try InferenceEngine(model: network).evaluate(input).logits), tolerance: 1e-4, "phi 0.5")
+  }
+
   /// A detector's weights file exports through the command, with its stored class names; without
   /// weights the command says what to give.
   func testADetectorExportsFromItsWeightsFile() throws {
