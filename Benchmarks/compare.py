@@ -112,17 +112,7 @@ def timm_model(name, train, resolution):
     # Training uses the paper's regularization (dropout and stochastic depth 0.2), as ours does.
     extra = {"drop_rate": 0.2, "drop_path_rate": 0.2} if train else {}
     model = timm.create_model(name, pretrained=False, **extra)
-    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    for norm in norms:
-        torch.nn.init.ones_(norm.weight)
-        norm.reset_running_stats()
-        norm.momentum = None  # a cumulative average: after one batch, exactly its statistics
-    model.train()
-    with torch.no_grad():
-        model(torch.randn(2, 3, resolution, resolution))
-    for norm in norms:
-        norm.momentum = 0.1
-    return model
+    return compare_detectors.calibrate_batch_norms(model, resolution)
 
 
 def export_onnx(arguments):

@@ -1,5 +1,6 @@
 """The detector side of `compare.py`: effdet's model for a detector name, with random weights that keep
-its activations in a trained network's range, and the names of its head outputs.
+its activations in a trained network's range, the names of its head outputs, and the batch-norm
+calibration that the classifiers of `compare.py` use too.
 
 effdet's model returns the class and box head outputs per level (P3...P7) and stops there: anchors,
 decoding and NMS are left out, as they are in ours when `bench` times a detector.
@@ -38,6 +39,15 @@ def effdet_model(name, train, resolution):
     torch.manual_seed(0)
     model = create_model(effdet_name(name), pretrained=False, pretrained_backbone=False,
                          image_size=(resolution, resolution))
+    return calibrate_batch_norms(model, resolution)
+
+
+def calibrate_batch_norms(model, resolution):
+    """Sets every batch-norm scale to 1 and its running statistics to those of one random batch (a
+    cumulative average over one batch is exactly its statistics), so each layer sees unit-scale inputs
+    in eval mode, as in a trained network; returns the model in train mode."""
+    import torch
+
     norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     for norm in norms:
         torch.nn.init.ones_(norm.weight)

@@ -81,12 +81,9 @@ struct ClassifyCommand: ParsableCommand {
     let loaded = try ModelLoading.resolve(
       model: model, weights: weights, pretrained: published.pretrained, entry: published.entry)
     let network = loaded.network
-    if names == nil, let weights,
-      case .safeTensors? = try? WeightFileFormat.of(contentsOf: URL(fileURLWithPath: weights)),
-      let stored = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights)).classNames,
-      stored.count == network.configuration.classCount
-    {
-      names = stored  // a trained model's own class names
+    if names == nil {
+      // A trained model's own class names.
+      names = ModelLoading.storedClassNames(in: weights, classCount: network.configuration.classCount)
     }
     let classifier = try ImageClassifier(model: network, labels: names)
     // Published weights are run with the transform they were measured with (resize, crop, filter,

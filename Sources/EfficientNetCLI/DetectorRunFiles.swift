@@ -45,26 +45,12 @@ struct DetectorRunFiles {
       }
     }
     let kept = records.filter { $0.epoch <= epoch }
-    if kept.count != records.count {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      let text = try kept.map { try encoder.encode($0) + Data("\n".utf8) }.reduce(Data(), +)
-      try text.write(to: metrics, options: .atomic)
-    }
+    if kept.count != records.count { try MetricsLog(url: metrics).truncate(afterEpoch: epoch) }
     return kept
   }
 
   /// Appends `record` as one line of `metrics.jsonl` (created with the first).
   func append(_ record: DetectorEpochRecord) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let line = try encoder.encode(record) + Data("\n".utf8)
-    if !FileManager.default.fileExists(atPath: metrics.path) {
-      FileManager.default.createFile(atPath: metrics.path, contents: nil)
-    }
-    let handle = try FileHandle(forWritingTo: metrics)
-    defer { try? handle.close() }
-    try handle.seekToEnd()
-    try handle.write(contentsOf: line)
+    try MetricsLog(url: metrics).append(encoding: record)
   }
 }

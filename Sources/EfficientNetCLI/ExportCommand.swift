@@ -3,7 +3,6 @@ import EfficientNetDetection
 import EfficientNetExport
 import EfficientNetModels
 import Foundation
-import WeightIO
 
 /// `efficientnet export`: a classifier to ONNX, checked by ONNX Runtime in the tests.
 struct ExportCommand: ParsableCommand {
@@ -82,6 +81,17 @@ struct ExportCommand: ParsableCommand {
     return .fixed(height: height, width: width)
   }
 
+  /// The options the flags give.
+  func exportOptions() throws -> ONNXExportOptions {
+    var options = ONNXExportOptions()
+    options.opset = opset
+    options.batch = try parsedBatch()
+    options.size = try parsedSize()
+    options.foldsBatchNorm = foldBatchNorm
+    options.decodesBoxes = decodeBoxes
+    return options
+  }
+
   func run() throws {
     var weights: String?
     var modelName = model
@@ -100,21 +110,11 @@ struct ExportCommand: ParsableCommand {
     let loaded = try ModelLoading.resolve(model: modelName, weights: weights)
     let network = loaded.network
     let count = network.configuration.classCount
-    var names: [String]? =
-      count == 1000 ? try? PretrainedModels.imageNetClassNames() : nil
-    if let weights, case .safeTensors? = try? WeightFileFormat.of(contentsOf: URL(fileURLWithPath: weights)),
-      let stored = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights)).classNames,
-      stored.count == network.configuration.classCount
-    {
-      names = stored
-    }
-    var options = ONNXExportOptions()
-    options.opset = opset
-    options.batch = try parsedBatch()
-    options.size = try parsedSize()
-    options.foldsBatchNorm = foldBatchNorm
+    let names =
+      ModelLoading.storedClassNames(in: weights, classCount: count)
+      ?? (count == 1000 ? try? PretrainedModels.imageNetClassNames() : nil)
     let data = try ONNXExport.classifier(
-      network, classNames: names, preprocessing: loaded.preprocessing, options: options)
+      network, classNames: names, preprocessing: loaded.preprocessing, options: try exportOptions())
     let destination = output ?? network.configuration.name + ".onnx"
     try ONNXExport.write(data, to: URL(fileURLWithPath: destination))
     FileHandle.standardError.write(
@@ -135,13 +135,8 @@ struct ExportCommand: ParsableCommand {
     let detector = try EfficientDet.load(
       configuration: try DetectorRegistry.configuration(named: name),
       contentsOf: URL(fileURLWithPath: weights))
-    var options = ONNXExportOptions()
-    options.opset = opset
-    options.batch = try parsedBatch()
-    options.size = try parsedSize()
-    options.foldsBatchNorm = foldBatchNorm
-    options.decodesBoxes = decodeBoxes
-    let data = try ONNXExport.detector(detector, classNames: detector.classNames, options: options)
+    let data = try ONNXExport.detector(
+      detector, classNames: detector.classNames, options: try exportOptions())
     let destination = output ?? detector.configuration.name + ".onnx"
     try ONNXExport.write(data, to: URL(fileURLWithPath: destination))
     FileHandle.standardError.write(

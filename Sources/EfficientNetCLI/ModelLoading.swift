@@ -1,5 +1,6 @@
 import EfficientNetModels
 import Foundation
+import WeightIO
 
 /// Resolves `--model`, `--weights` and `--pretrained` into a loaded model.
 enum ModelLoading {
@@ -43,6 +44,16 @@ enum ModelLoading {
 }
 
 extension ModelLoading {
+  /// The class names a trained model's safetensors file stores, when it holds one per class.
+  static func storedClassNames(in weights: String?, classCount: Int) -> [String]? {
+    guard let weights,
+      case .safeTensors? = try? WeightFileFormat.of(contentsOf: URL(fileURLWithPath: weights)),
+      let stored = try? SafeTensorsFile(contentsOf: URL(fileURLWithPath: weights)).classNames,
+      stored.count == classCount
+    else { return nil }
+    return stored
+  }
+
   /// The weights a command runs, as its messages name them: `--weights`, or the shipped file.
   static func weightsName(_ weights: String?) -> String {
     weights ?? ((try? PretrainedModels.lite0WeightsURL().path) ?? PretrainedModels.defaultModelName)

@@ -1,4 +1,3 @@
-import EfficientNetLayers
 import EfficientNetModels
 import ONNXSchema
 
@@ -83,16 +82,9 @@ struct ClassifierGraph {
   private mutating func layer(_ layer: NetworkLayer, _ input: String, name: String) -> String {
     var weights = network.tensor(.convolutionWeight, of: layer).scalars
     var bias: [Float]? = layer.hasBias ? network.tensor(.bias, of: layer).scalars : nil
-    let foldsHere = layer.isNormalized && options.foldsBatchNorm
-    if foldsHere {
-      // A bias of the convolution's own moves through the batch norm as a shift of its mean.
-      var mean = network.tensor(.runningMean, of: layer).scalars
-      if let bias { mean = zip(mean, bias).map { $0 - $1 } }
-      (weights, bias) = BatchNormFolding.fold(
-        weights: weights, scale: network.tensor(.batchNormWeight, of: layer).scalars,
-        shift: network.tensor(.batchNormBias, of: layer).scalars, runningMean: mean,
-        runningVariance: network.tensor(.runningVariance, of: layer).scalars,
-        epsilon: network.configuration.batchNormEpsilon)
+    if layer.isNormalized && options.foldsBatchNorm {
+      // Normalized layers have no bias of their own: the fold gives the only one.
+      (weights, bias) = network.folded(layer)
     }
     var inputs = [input, builder.constant(name + ".weight", shape: layer.weightShape, values: weights)]
     if let bias {

@@ -1,5 +1,4 @@
 import EfficientNetDetection
-import EfficientNetLayers
 import EfficientNetModels
 
 /// An EfficientDet as ONNX nodes at a fixed input size: the backbone to P5, the extra levels, the
@@ -165,19 +164,7 @@ struct DetectorGraph {
   private mutating func pointwise(
     _ layer: DetectorLayer, _ normalization: DetectorNormalization?, _ x: String, name: String
   ) -> String {
-    var weights = detector.tensor(layer.module + ".weight").scalars
-    var bias =
-      layer.hasBias
-      ? detector.tensor(layer.module + ".bias").scalars : [Float](repeating: 0, count: layer.outputChannels)
-    if let normalization {
-      let mean = detector.tensor(normalization.module + ".running_mean").scalars
-      (weights, bias) = BatchNormFolding.fold(
-        weights: weights, scale: detector.tensor(normalization.module + ".weight").scalars,
-        shift: detector.tensor(normalization.module + ".bias").scalars,
-        runningMean: zip(mean, bias).map { $0 - $1 },
-        runningVariance: detector.tensor(normalization.module + ".running_var").scalars,
-        epsilon: Double(DetectorNormalization.epsilon))
-    }
+    let (weights, bias) = detector.folded(layer, normalization)
     let weightName = builder.constant(name + ".weight", shape: layer.weightShape, values: weights)
     let biasName = builder.constant(name + ".bias", shape: [layer.outputChannels], values: bias)
     return builder.node(

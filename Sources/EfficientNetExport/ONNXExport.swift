@@ -72,7 +72,7 @@ public enum ONNXExport {
     var outputs = graph.build(input: "input")
     let sizes = detector.layout.levelSizes(height: size.height, width: size.width)
     let levels = Array(configuration.levels)
-    let anchorsPerPosition = AnchorGrid.scalesPerOctave * AnchorGrid.aspectRatios.count
+    let anchorsPerPosition = DetectorConfiguration.anchorsPerPosition
     let classChannels = anchorsPerPosition * configuration.classCount
     let outputShapes = (0..<2).flatMap { kind in
       levels.map { level -> [Dimension] in

@@ -19,10 +19,7 @@ final class DetectorGradientTests: XCTestCase {
       configuration.inputWidth = 256
       configuration.backbone.dropConnectRate = 0
       let layout = try DetectorLayout(configuration)
-      let tensors = Dictionary(
-        uniqueKeysWithValues: layout.parameters.map {
-          ($0.name, DeterministicWeights.tensor(named: $0.name, shape: $0.shape))
-        })
+      let tensors = DeterministicWeights.tensors(layout.parameters.map { ($0.name, $0.shape) })
       let graph = DetectorTrainingGraph(
         model: try EfficientDet(configuration: configuration, tensors: tensors, source: name))
       graph.zeroGradients()

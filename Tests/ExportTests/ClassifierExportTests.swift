@@ -11,11 +11,10 @@ import XCTest
 final class ClassifierExportTests: XCTestCase {
   /// `configuration` with deterministic weights whose batch norms are no identities.
   static func deterministicModel(_ configuration: Configuration) throws -> EfficientNet {
-    var model = EfficientNet(architecture: try configuration.resolve(), seed: 1)
-    for spec in model.specs {
-      try model.setTensor(DeterministicWeights.tensor(named: spec.name, shape: spec.shape), named: spec.name)
-    }
-    return model
+    let architecture = try configuration.resolve()
+    return try EfficientNet(
+      architecture: architecture,
+      tensors: DeterministicWeights.tensors(architecture.parameterSpecs().map { ($0.name, $0.shape) }))
   }
 
   /// An NCHW input of `shape` with values in [−2, 2).

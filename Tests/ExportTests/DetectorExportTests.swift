@@ -15,10 +15,7 @@ final class DetectorExportTests: XCTestCase {
     configuration.inputHeight = height
     configuration.inputWidth = width
     let layout = try DetectorLayout(configuration)
-    let tensors = Dictionary(
-      uniqueKeysWithValues: layout.parameters.map {
-        ($0.name, DeterministicWeights.tensor(named: $0.name, shape: $0.shape))
-      })
+    let tensors = DeterministicWeights.tensors(layout.parameters.map { ($0.name, $0.shape) })
     return try EfficientDet(configuration: configuration, tensors: tensors, source: name)
   }
 

@@ -41,4 +41,9 @@ public enum DeterministicWeights {
     }
     return Tensor(shape: shape, values: values.map { Float($0) })
   }
+
+  /// ``tensor(named:shape:)`` for every `(name, shape)` of `parameters`, by name.
+  public static func tensors(_ parameters: [(name: String, shape: [Int])]) -> [String: Tensor] {
+    Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, tensor(named: $0.name, shape: $0.shape)) })
+  }
 }

@@ -3,26 +3,34 @@ import EfficientNetKernels
 import EfficientNetLayers
 import EfficientNetModels
 
-/// A 1×1 convolution with the batch norm after it folded in, its own bias (effdet's redundant
-/// bias) included: `W' = W·γ/√(σ²+ε)`, `b' = β + (b − μ)·γ/√(σ²+ε)`.
+/// A 1×1 convolution with the batch norm after it folded in, packed.
 func foldedPointwise(
   _ detector: EfficientDet, _ layer: DetectorLayer, _ normalization: DetectorNormalization?
 ) -> PointwiseLayer {
-  let weights = detector.tensor(layer.module + ".weight").scalars
-  let bias = layer.hasBias ? detector.tensor(layer.module + ".bias").scalars : nil
-  guard let normalization else {
-    return PointwiseLayer(
-      packing: weights, bias: bias ?? [Float](repeating: 0, count: layer.outputChannels),
-      outputCount: layer.outputChannels)
+  let (weights, bias) = detector.folded(layer, normalization)
+  return PointwiseLayer(packing: weights, bias: bias, outputCount: layer.outputChannels)
+}
+
+extension EfficientDet {
+  /// A 1×1 convolution's weights `[O, I, 1, 1]` with `normalization` folded in, its own bias (effdet's
+  /// redundant bias) included: `W' = W·γ/√(σ²+ε)`, `b' = β + (b − μ)·γ/√(σ²+ε)`; without a batch norm,
+  /// the weights and the bias (zeros when it has none). What the engine packs and the ONNX export
+  /// writes.
+  public func folded(_ layer: DetectorLayer, _ normalization: DetectorNormalization?) -> (
+    weights: [Float], bias: [Float]
+  ) {
+    let weights = tensor(layer.module + ".weight").scalars
+    let bias =
+      layer.hasBias
+      ? tensor(layer.module + ".bias").scalars : [Float](repeating: 0, count: layer.outputChannels)
+    guard let normalization else { return (weights, bias) }
+    let mean = tensor(normalization.module + ".running_mean").scalars
+    return BatchNormFolding.fold(
+      weights: weights, scale: tensor(normalization.module + ".weight").scalars,
+      shift: tensor(normalization.module + ".bias").scalars, runningMean: zip(mean, bias).map { $0 - $1 },
+      runningVariance: tensor(normalization.module + ".running_var").scalars,
+      epsilon: Double(DetectorNormalization.epsilon))
   }
-  let mean = detector.tensor(normalization.module + ".running_mean").scalars
-  let folded = BatchNormFolding.fold(
-    weights: weights, scale: detector.tensor(normalization.module + ".weight").scalars,
-    shift: detector.tensor(normalization.module + ".bias").scalars,
-    runningMean: bias.map { zip(mean, $0).map { $0 - $1 } } ?? mean,
-    runningVariance: detector.tensor(normalization.module + ".running_var").scalars,
-    epsilon: Double(DetectorNormalization.epsilon))
-  return PointwiseLayer(packing: folded.weights, bias: folded.bias, outputCount: layer.outputChannels)
 }
 
 /// A depthwise 3×3 convolution without bias, packed.

@@ -3,8 +3,9 @@ import EfficientNetKernels
 import EfficientNetLayers
 
 extension EfficientNet {
-  /// `layer`'s weights `[O, …]` with its batch norm folded in, and the folded bias `[O]`.
-  func folded(_ layer: NetworkLayer) -> (weights: [Float], bias: [Float]) {
+  /// `layer`'s weights `[O, …]` (PyTorch's layout) with its batch norm folded in, and the folded bias
+  /// `[O]`: what the inference engine packs and the ONNX export writes.
+  public func folded(_ layer: NetworkLayer) -> (weights: [Float], bias: [Float]) {
     BatchNormFolding.fold(
       weights: tensor(.convolutionWeight, of: layer).scalars,
       scale: tensor(.batchNormWeight, of: layer).scalars,

@@ -23,7 +23,18 @@ public struct MetricsLog {
 
   /// Appends one record (keys sorted, so identical runs give identical lines).
   public func append(_ record: EpochRecord) throws {
-    let data = try JSONSerialization.data(withJSONObject: record.jsonObject, options: [.sortedKeys])
+    try appendLine(try JSONSerialization.data(withJSONObject: record.jsonObject, options: [.sortedKeys]))
+  }
+
+  /// Appends any encodable record (a detector run's), keys sorted.
+  public func append<Record: Encodable>(encoding record: Record) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try appendLine(try encoder.encode(record))
+  }
+
+  /// Appends `data` and a newline, flushed to disk.
+  private func appendLine(_ data: Data) throws {
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
     try handle.seekToEnd()

@@ -12,10 +12,7 @@ public enum TrainingCurves {
   public static func chart(_ history: [EpochRecord]) -> ChartPanels {
     let epochs = history.map { Double($0.epoch + 1) }
     func series(_ name: String, _ values: [Double?], color: Int, dashed: Bool) -> ChartSeries? {
-      let points = zip(epochs, values).compactMap { epoch, value in value.map { ChartPoint(x: epoch, y: $0) }
-      }
-      guard !points.isEmpty else { return nil }
-      return ChartSeries(name: name, points: points, color: ChartColors.series(color), dashed: dashed)
+      epochSeries(name, epochs: epochs, values: values, color: color, dashed: dashed)
     }
     let epochAxis = ChartAxis(title: "epoch", wholeNumbers: true)
     let loss = LineChart(
@@ -34,12 +31,29 @@ public enum TrainingCurves {
     return ChartPanels([loss, accuracy], title: "training curves" + last)
   }
 
+  /// One line of a per-epoch chart: the epochs with a value (nil where an epoch has none); nil when
+  /// no epoch has one.
+  public static func epochSeries(
+    _ name: String, epochs: [Double], values: [Double?], color: Int, dashed: Bool
+  ) -> ChartSeries? {
+    let points = zip(epochs, values).compactMap { epoch, value in value.map { ChartPoint(x: epoch, y: $0) } }
+    guard !points.isEmpty else { return nil }
+    return ChartSeries(name: name, points: points, color: ChartColors.series(color), dashed: dashed)
+  }
+
   /// Writes the chart of `history` to `url` atomically.
   ///
   /// - Throws: ``TrainingError/cannotWrite(_:reason:)`` naming `url`.
   public static func write(_ history: [EpochRecord], to url: URL) throws {
+    try write(chart(history), to: url)
+  }
+
+  /// Writes `chart` to `url` atomically.
+  ///
+  /// - Throws: ``TrainingError/cannotWrite(_:reason:)`` naming `url`.
+  public static func write(_ chart: ChartPanels, to url: URL) throws {
     do {
-      try chart(history).write(to: url)
+      try chart.write(to: url)
     } catch {
       throw TrainingError.cannotWrite(url.path, reason: error.reason)
     }

@@ -9,11 +9,7 @@ public enum DetectorTrainingCurves {
   public static func chart(_ history: [DetectorEpochRecord], boxLossWeight: Double = 50) -> ChartPanels {
     let epochs = history.map { Double($0.epoch) }
     func series(_ name: String, _ values: [Double?], color: Int, dashed: Bool) -> ChartSeries? {
-      let points = zip(epochs, values).compactMap { epoch, value in
-        value.map { ChartPoint(x: epoch, y: $0) }
-      }
-      guard !points.isEmpty else { return nil }
-      return ChartSeries(name: name, points: points, color: ChartColors.series(color), dashed: dashed)
+      TrainingCurves.epochSeries(name, epochs: epochs, values: values, color: color, dashed: dashed)
     }
     let epochAxis = ChartAxis(title: "epoch", wholeNumbers: true)
     let loss = LineChart(
@@ -39,10 +35,6 @@ public enum DetectorTrainingCurves {
   ///
   /// - Throws: ``TrainingError/cannotWrite(_:reason:)`` naming `url`.
   public static func write(_ history: [DetectorEpochRecord], to url: URL) throws {
-    do {
-      try chart(history).write(to: url)
-    } catch {
-      throw TrainingError.cannotWrite(url.path, reason: "\(error)")
-    }
+    try TrainingCurves.write(chart(history), to: url)
   }
 }
