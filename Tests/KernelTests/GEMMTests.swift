@@ -216,6 +216,30 @@ final class GEMMTests: XCTestCase {
     }
   }
 
+  /// A row's result is the same bits wherever it lies in `A` — in a full 6-row tile, in an edge tile
+  /// of 3 to 5 rows, or alone (the matrix-vector kernel) — so a batched request equals its image run
+  /// alone. Widths cover 4-panel groups, single wide panels, a narrow last panel and a partial one.
+  func testRowResultDoesNotDependOnItsPositionInTheBatch() {
+    for (outputCount, inputCount) in [(1000, 1280), (80, 37), (40, 16), (21, 9)] {
+      for activation in [Activation.identity, .silu, .relu6, .sigmoid] {
+        // 13 rows end in a 1-row edge tile, 16 in a 4-row one.
+        for (rows, row) in [(13, 0), (13, 5), (13, 6), (13, 12), (16, 12), (16, 15)] {
+          let all = Problem(
+            rows: rows, inputCount: inputCount, outputCount: outputCount, bias: true, activation: activation)
+          let batched = all.fast(threads: 2)
+          var alone = all
+          alone.rows = 1
+          alone.input = Array(all.input[(row * all.inputRowStride)..<((row + 1) * all.inputRowStride)])
+          let single = alone.fast(threads: 1)
+          let start = row * all.outputRowStride
+          XCTAssertEqual(
+            Array(batched[start..<(start + outputCount)]), Array(single[0..<outputCount]),
+            "row \(row) of \(rows), N \(outputCount), K \(inputCount), \(activation)")
+        }
+      }
+    }
+  }
+
   func testOneAndTwoThreadsGiveIdenticalResults() {
     // Every element is summed by the same micro-kernel in the same order however work is split.
     for (rows, inputCount, outputCount) in [(196, 112, 672), (3136, 24, 40), (1, 640, 1000)] {

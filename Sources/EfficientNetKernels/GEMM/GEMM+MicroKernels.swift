@@ -167,61 +167,76 @@ extension GEMM {
   /// The sums of one row of A against one panel (16 or 8 wide) into `tile[0..<width]`: the
   /// matrix-vector case.
   ///
-  /// Sums four consecutive `k` into separate accumulators to hide the FMA latency.
+  /// Each column is summed in the order the tile kernels sum it — `k` ascending for a 16-wide panel,
+  /// even and odd `k` apart and then added for an 8-wide one — so a row's result does not depend on
+  /// whether it fell in a full tile or an edge tile: an image run in a batch gets the same bits as
+  /// the image run alone. (``vectorTiles(input:panel:depth:tile:)`` hides the FMA latency across
+  /// panels instead of across `k`.)
   @inline(__always)
   static func vectorTile(
     input: UnsafePointer<Float>, panel: UnsafePointer<Float>, panelWidth: Int, depth: Int,
     tile: UnsafeMutablePointer<Float>
   ) {
+    var weights = panel
     if panelWidth == narrowPanelWidth {
-      var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-      var weights = panel
+      var even = SIMD8<Float>(), odd = SIMD8<Float>()
       var k = 0
-      while k &+ 3 < depth {
-        s0.addProduct(SIMD8(repeating: input[k]), load8(weights))
-        s1.addProduct(SIMD8(repeating: input[k &+ 1]), load8(weights + 8))
-        s2.addProduct(SIMD8(repeating: input[k &+ 2]), load8(weights + 16))
-        s3.addProduct(SIMD8(repeating: input[k &+ 3]), load8(weights + 24))
-        weights += 32
-        k = k &+ 4
+      while k &+ 1 < depth {
+        even.addProduct(SIMD8(repeating: input[k]), load8(weights))
+        odd.addProduct(SIMD8(repeating: input[k &+ 1]), load8(weights + 8))
+        weights += 16
+        k = k &+ 2
       }
-      while k < depth {
-        s0.addProduct(SIMD8(repeating: input[k]), load8(weights))
-        weights += 8
-        k = k &+ 1
-      }
-      UnsafeMutableRawPointer(tile).storeBytes(of: (s0 + s1) + (s2 + s3), as: SIMD8<Float>.self)
+      if k < depth { even.addProduct(SIMD8(repeating: input[k]), load8(weights)) }
+      UnsafeMutableRawPointer(tile).storeBytes(of: even + odd, as: SIMD8<Float>.self)
       return
     }
-    var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s10 = SIMD8<Float>(), s11 = SIMD8<Float>()
-    var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s30 = SIMD8<Float>(), s31 = SIMD8<Float>()
-    var weights = panel
-    var k = 0
-    while k &+ 3 < depth {
-      var x = SIMD8<Float>(repeating: input[k])
-      s00.addProduct(x, load8(weights))
-      s01.addProduct(x, load8(weights + 8))
-      x = SIMD8<Float>(repeating: input[k &+ 1])
-      s10.addProduct(x, load8(weights + 16))
-      s11.addProduct(x, load8(weights + 24))
-      x = SIMD8<Float>(repeating: input[k &+ 2])
-      s20.addProduct(x, load8(weights + 32))
-      s21.addProduct(x, load8(weights + 40))
-      x = SIMD8<Float>(repeating: input[k &+ 3])
-      s30.addProduct(x, load8(weights + 48))
-      s31.addProduct(x, load8(weights + 56))
-      weights += 64
-      k = k &+ 4
-    }
-    while k < depth {
+    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+    for k in 0..<depth {
       let x = SIMD8<Float>(repeating: input[k])
-      s00.addProduct(x, load8(weights))
-      s01.addProduct(x, load8(weights + 8))
+      s0.addProduct(x, load8(weights))
+      s1.addProduct(x, load8(weights + 8))
       weights += 16
-      k = k &+ 1
     }
     let sums = UnsafeMutableRawPointer(tile)
-    sums.storeBytes(of: (s00 + s10) + (s20 + s30), toByteOffset: 0, as: SIMD8<Float>.self)
-    sums.storeBytes(of: (s01 + s11) + (s21 + s31), toByteOffset: 32, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s0, toByteOffset: 0, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s1, toByteOffset: 32, as: SIMD8<Float>.self)
+  }
+
+  /// ``vectorTile(input:panel:panelWidth:depth:tile:)`` for four consecutive 16-wide panels at once
+  /// into `tile[0..<64]` (panel `p` at `16·p`): eight independent accumulators, each summing its
+  /// columns in ascending `k` as the tile kernels do.
+  @inline(__always)
+  static func vectorTiles(
+    input: UnsafePointer<Float>, panel: UnsafePointer<Float>, depth: Int, tile: UnsafeMutablePointer<Float>
+  ) {
+    let stride = panelWidth &* depth
+    var w0 = panel, w1 = panel + stride, w2 = panel + 2 &* stride, w3 = panel + 3 &* stride
+    var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s10 = SIMD8<Float>(), s11 = SIMD8<Float>()
+    var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s30 = SIMD8<Float>(), s31 = SIMD8<Float>()
+    for k in 0..<depth {
+      let x = SIMD8<Float>(repeating: input[k])
+      s00.addProduct(x, load8(w0))
+      s01.addProduct(x, load8(w0 + 8))
+      s10.addProduct(x, load8(w1))
+      s11.addProduct(x, load8(w1 + 8))
+      s20.addProduct(x, load8(w2))
+      s21.addProduct(x, load8(w2 + 8))
+      s30.addProduct(x, load8(w3))
+      s31.addProduct(x, load8(w3 + 8))
+      w0 += 16
+      w1 += 16
+      w2 += 16
+      w3 += 16
+    }
+    let sums = UnsafeMutableRawPointer(tile)
+    sums.storeBytes(of: s00, toByteOffset: 0, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s01, toByteOffset: 32, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s10, toByteOffset: 64, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s11, toByteOffset: 96, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s20, toByteOffset: 128, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s21, toByteOffset: 160, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s30, toByteOffset: 192, as: SIMD8<Float>.self)
+    sums.storeBytes(of: s31, toByteOffset: 224, as: SIMD8<Float>.self)
   }
 }

@@ -115,7 +115,8 @@ public enum GEMM {
   /// Row tiles `tiles` × column panels `panels` of `C`, tile by tile.
   ///
   /// A tile of 6 rows goes through the register-blocked kernels; an edge tile of at most
-  /// ``smallTileRows`` rows (the matrix-vector product among them) goes row by row.
+  /// ``smallTileRows`` rows (the matrix-vector product among them) goes row by row, summing each
+  /// element in the same order, so a row's result does not depend on where in `A` it lies.
   ///
   /// - Parameters:
   ///   - buffer: room for `6 · 16` floats, the sums of edge tiles.
@@ -142,13 +143,25 @@ public enum GEMM {
       if rowCount <= smallTileRows {
         // A full tile would spend 6 rows of work on these few: do them one by one instead.
         for row in 0..<rowCount {
-          for panel in panels {
+          let rowInput = tileInput + row * tileRowStride
+          var panel = panels.lowerBound
+          while panel < panels.upperBound {
+            if panel + 4 <= panels.upperBound && weights.width(ofPanel: panel + 3) == panelWidth {
+              vectorTiles(input: rowInput, panel: weights.panelStart(panel), depth: depth, tile: sums)
+              for offset in 0..<4 {
+                epilogue.finish(
+                  sums + offset * panelWidth, rowCount: 1, firstRow: firstRow + row,
+                  firstColumn: (panel + offset) * panelWidth, width: panelWidth)
+              }
+              panel += 4
+              continue
+            }
             let width = weights.width(ofPanel: panel)
             vectorTile(
-              input: tileInput + row * tileRowStride, panel: weights.panelStart(panel), panelWidth: width,
-              depth: depth, tile: sums)
+              input: rowInput, panel: weights.panelStart(panel), panelWidth: width, depth: depth, tile: sums)
             epilogue.finish(
               sums, rowCount: 1, firstRow: firstRow + row, firstColumn: panel * panelWidth, width: width)
+            panel += 1
           }
         }
         continue
