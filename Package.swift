@@ -45,6 +45,12 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     // ONNX's protobuf messages (Swift generated once by Scripts/generate-onnx-schema.sh, committed).
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    // `efficientnet serve`: the HTTP server, its graceful shutdown and its Prometheus metrics.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // MARK: Library
@@ -118,10 +124,28 @@ let package = Package(
       ],
       swiftSettings: vectorFlags),
 
-    // Serving: dynamic batching of concurrent requests onto one engine per model.
+    // Serving without HTTP: dynamic batching onto one engine per model, the answers' JSON, the Open
+    // Inference Protocol's messages and multipart bodies.
     .target(
       name: "EfficientNetServing",
-      dependencies: ["EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore"],
+      dependencies: [
+        "EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore", "EfficientNetDetection",
+      ],
+      swiftSettings: vectorFlags),
+
+    // The HTTP server on Hummingbird 2: routes, limits, tokens, metrics, graceful shutdown.
+    .target(
+      name: "EfficientNetServer",
+      dependencies: [
+        "EfficientNetServing", "EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore",
+        "EfficientNetDetection",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        "EfficientNetKernels",
+      ],
       swiftSettings: vectorFlags),
 
     // MARK: Command-line tool
@@ -131,7 +155,7 @@ let package = Package(
         "EfficientNetModels", "WeightIO", "EfficientNetCore", "EfficientNetImageIO", "EfficientNetLayers",
         "EfficientNetTraining",
         "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub", "EfficientNetDetection",
-        "EfficientNetPlots", "EfficientNetExport",
+        "EfficientNetPlots", "EfficientNetExport", "EfficientNetServing", "EfficientNetServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -140,7 +164,8 @@ let package = Package(
     // Helpers several test targets share (temporary folders, fixture and ../shared locating, seeded
     // generators, byte orders, tolerance asserts); only test targets depend on it.
     .target(
-      name: "EfficientNetTestSupport", dependencies: ["EfficientNetCore", "WeightIO"],
+      name: "EfficientNetTestSupport",
+      dependencies: ["EfficientNetCore", "WeightIO", "EfficientNetDetection"],
       path: "Tests/TestSupport",
       swiftSettings: vectorFlags),
     .testTarget(
@@ -163,6 +188,14 @@ let package = Package(
       dependencies: [
         "EfficientNetServing", "EfficientNetModels", "EfficientNetImageIO", "EfficientNetCore",
         "EfficientNetTestSupport",
+      ],
+      swiftSettings: vectorFlags),
+    // The server on a real socket on 127.0.0.1, driven by a small HTTP/1.1 client of the tests' own.
+    .testTarget(
+      name: "ServerTests",
+      dependencies: [
+        "EfficientNetServer", "EfficientNetServing", "EfficientNetModels", "EfficientNetImageIO",
+        "EfficientNetCore", "EfficientNetDetection", "EfficientNetTestSupport",
       ],
       swiftSettings: vectorFlags),
     // Exported ONNX models checked by onnx and ONNX Runtime (a Python helper in Fixtures).

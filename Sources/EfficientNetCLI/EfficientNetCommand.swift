@@ -8,11 +8,11 @@ struct EfficientNetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "efficientnet",
     abstract:
-      "EfficientNet in Swift: classify with pretrained weights, train and fine-tune, evaluate, explain, search and benchmark any EfficientNet; detect objects with EfficientDet.",
+      "EfficientNet in Swift: classify with pretrained weights, train and fine-tune, evaluate, explain, search and benchmark any EfficientNet; detect objects with EfficientDet; serve them over HTTP.",
     subcommands: [
       BenchCommand.self, ClassifyCommand.self, ConvertCommand.self, EmbedCommand.self, EvaluateCommand.self,
       DetectCommand.self, ExplainCommand.self, ExportCommand.self, InfoCommand.self,
-      RunCommand.self, SearchCommand.self, TrainCommand.self, WeightsCommand.self,
+      RunCommand.self, SearchCommand.self, ServeCommand.self, TrainCommand.self, WeightsCommand.self,
     ])
 
   /// Parses the normalized arguments (see ``ArgumentNormalizing``) and runs the chosen command.

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Dynamic batching: concurrent requests for one model are gathered into one batch — as many as
-/// arrive within `maximumDelay` of the first, up to `maximumBatch` — run together on the scheduler's
+/// arrive within `maximumDelay` of the first, up to `maximumBatch` items (a request counts as its
+/// `size`, one by default; a request larger than the limit runs alone) — run together on the scheduler's
 /// own thread (engines are not thread-safe; one thread per model runs them in turn), and answered
 /// separately. A bounded queue refuses work instead of growing: ``submit(_:)`` throws
 /// ``ServingError/queueFull(limit:)`` when `queueLimit` requests already wait.
@@ -17,6 +18,8 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
   /// The largest batch, the longest a first request waits for company, and the queue's bound.
   public let maximumBatch: Int, maximumDelay: Duration, queueLimit: Int
   private let execute: Execute
+  private let size: @Sendable (Input) -> Int
+  private let observer: (@Sendable (_ batchItems: Int) -> Void)?
   private let state: Mutex<State>
   private let condition = NSCondition()
   private let finished = DispatchSemaphore(value: 0)
@@ -24,22 +27,32 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
   private struct Pending: Sendable {
     let input: Input
     let enqueued: ContinuousClock.Instant
+    let size: Int
     let answer: @Sendable (Result<Output, any Error>, Duration) -> Void
   }
 
   private struct State: Sendable {
     var queue: [Pending] = []
+    /// The sum of the queued requests' sizes.
+    var queuedItems = 0
     var accepting = true
     var statistics = BatchStatistics()
   }
 
-  /// A scheduler running `execute` on its own thread.
-  public init(maximumBatch: Int, maximumDelay: Duration, queueLimit: Int, execute: @escaping Execute) {
+  /// A scheduler running `execute` on its own thread; `size` tells how many items a request holds,
+  /// and `observer` hears each run's item count (for metrics).
+  public init(
+    maximumBatch: Int, maximumDelay: Duration, queueLimit: Int,
+    size: @escaping @Sendable (Input) -> Int = { _ in 1 },
+    observer: (@Sendable (_ batchItems: Int) -> Void)? = nil, execute: @escaping Execute
+  ) {
     precondition(maximumBatch >= 1 && queueLimit >= 1, "a batch and a queue of at least 1")
     self.maximumBatch = maximumBatch
     self.maximumDelay = maximumDelay
     self.queueLimit = queueLimit
     self.execute = execute
+    self.size = size
+    self.observer = observer
     state = Mutex(State())
     let thread = Thread { [self] in self.run() }
     thread.name = "batch-scheduler"
@@ -58,7 +71,7 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
   ///   the batch's execution threw.
   public func submit(_ input: Input) async throws -> (output: Output, queueTime: Duration) {
     try await withCheckedThrowingContinuation { continuation in
-      let pending = Pending(input: input, enqueued: .now) { result, waited in
+      let pending = Pending(input: input, enqueued: .now, size: max(1, size(input))) { result, waited in
         continuation.resume(with: result.map { ($0, waited) })
       }
       let refusal: ServingError? = state.withLock { state in
@@ -68,6 +81,7 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
           return .queueFull(limit: queueLimit)
         }
         state.queue.append(pending)
+        state.queuedItems += pending.size
         return nil
       }
       if let refusal {
@@ -105,19 +119,26 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
       let deadline = first! + maximumDelay
       condition.lock()
       while case let remaining = deadline - ContinuousClock.now, remaining > .zero,
-        state.withLock({ $0.queue.count < maximumBatch && $0.accepting })
+        state.withLock({ $0.queuedItems < maximumBatch && $0.accepting })
       {
         _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(remaining)))
       }
       condition.unlock()
       let batch = state.withLock { state -> [Pending] in
-        let taken = Array(state.queue.prefix(maximumBatch))
-        state.queue.removeFirst(taken.count)
+        var taken = [state.queue.removeFirst()]
+        var items = taken[0].size
+        while let next = state.queue.first, items + next.size <= maximumBatch {
+          taken.append(state.queue.removeFirst())
+          items += next.size
+        }
+        state.queuedItems -= items
         return taken
       }
       let started = ContinuousClock.now
       let result = Result { try execute(batch.map(\.input)) }
-      state.withLock { $0.statistics.record(batchSize: batch.count) }
+      let items = batch.reduce(0) { $0 + $1.size }
+      state.withLock { $0.statistics.record(batchSize: items) }
+      observer?(items)
       for (index, pending) in batch.enumerated() {
         let waited = started - pending.enqueued
         switch result {
@@ -140,11 +161,12 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
 
 /// Counts of a scheduler's work, as Triton names them.
 public struct BatchStatistics: Equatable, Sendable {
-  /// Requests answered by a run (inference count) and runs (execution count).
+  /// Items answered by runs (inference count: images, a request of n images counting n) and runs
+  /// (execution count).
   public var inferenceCount = 0, executionCount = 0
   /// Requests refused because the queue was full.
   public var refused = 0
-  /// How many runs had each batch size.
+  /// How many runs had each batch size (in items).
   public var batchSizes: [Int: Int] = [:]
 
   mutating func record(batchSize: Int) {

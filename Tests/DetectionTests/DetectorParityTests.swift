@@ -16,13 +16,7 @@ final class DetectorParityTests: XCTestCase {
 
   /// The detector `name` at `height`×`width` with the fixture's weights.
   static func detector(_ name: String, height: Int, width: Int) throws -> EfficientDet {
-    var configuration = try DetectorRegistry.configuration(named: name)
-    configuration.classCount = classCount
-    configuration.inputHeight = height
-    configuration.inputWidth = width
-    let layout = try DetectorLayout(configuration)
-    let tensors = DeterministicWeights.tensors(layout.parameters.map { ($0.name, $0.shape) })
-    return try EfficientDet(configuration: configuration, tensors: tensors, source: name)
+    try DeterministicDetectors.detector(name, height: height, width: width, classCount: classCount)
   }
 
   /// The fixture's input for `name`, NCHW `[2, 3, H, W]` values in [−2, 2).

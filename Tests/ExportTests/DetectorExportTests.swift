@@ -10,13 +10,7 @@ import XCTest
 /// tests hold to effdet); one size makes the upsampling targets other than twice the source.
 final class DetectorExportTests: XCTestCase {
   static func detector(_ name: String, height: Int, width: Int) throws -> EfficientDet {
-    var configuration = try DetectorRegistry.configuration(named: name)
-    configuration.classCount = 4
-    configuration.inputHeight = height
-    configuration.inputWidth = width
-    let layout = try DetectorLayout(configuration)
-    let tensors = DeterministicWeights.tensors(layout.parameters.map { ($0.name, $0.shape) })
-    return try EfficientDet(configuration: configuration, tensors: tensors, source: name)
+    try DeterministicDetectors.detector(name, height: height, width: width)
   }
 
   func testHeadOutputsMatchONNXRuntime() throws {

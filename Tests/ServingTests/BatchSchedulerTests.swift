@@ -88,7 +88,7 @@ final class BatchSchedulerTests: XCTestCase {
     let requests = (0..<6).map { photos[$0 % 2] }
     let answers = try await withThrowingTaskGroup(of: (Int, [Prediction]).self) { group in
       for (index, image) in requests.enumerated() {
-        group.addTask { (index, try await service.classify(image, top: 5)) }
+        group.addTask { (index, try await service.classify(image, top: 5).predictions) }
       }
       return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
     }

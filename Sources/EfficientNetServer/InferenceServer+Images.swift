@@ -1,0 +1,58 @@
+import EfficientNetServing
+import Foundation
+import Hummingbird
+
+extension InferenceServer {
+  /// `POST /v1/models/{name}/classify` and `/detect`: the raw image bytes as the body (JPEG, PNG,
+  /// DICOM), or several images as `multipart/form-data`. A raw body is answered with the JSON object
+  /// `classify --json` / `detect --json` prints for one file; a multipart body with an array of
+  /// them, one per image in order, each naming its file. `GET /v1/models` lists the models.
+  func addImageRoutes(to router: Router<BasicRequestContext>) {
+    let catalog = catalog, metrics = metrics, limit = options.maximumBodyBytes
+    router.get("/v1/models") { _, _ in
+      try JSONResponse.make(["models": catalog.names, "ready": catalog.models.map(\.name)])
+    }
+    router.post("/v1/models/:name/classify") { request, context in
+      let name = try context.parameters.require("name")
+      guard case .classifier(let service) = try catalog.model(named: name) else {
+        throw RequestError.badRequest("model '\(name)' is a detector: POST /v1/models/\(name)/detect")
+      }
+      let top = try RequestBodies.integer(request, "top", in: 1...service.classCount, default: 5)
+      let images = try await RequestBodies.images(request, limit: limit)
+      let reports = try await withThrowingTaskGroup(of: (Int, ClassificationReport).self) { group in
+        for (index, item) in images.enumerated() {
+          group.addTask {
+            let answer = try await service.classify(item.image, top: top)
+            metrics.queued(model: name, duration: answer.queueTime)
+            return (index, ClassificationReport(file: item.file, predictions: answer.predictions))
+          }
+        }
+        return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+      }
+      let ordered = (0..<images.count).map { reports[$0]! }
+      return try request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true
+        ? JSONResponse.make(ordered) : JSONResponse.make(ordered[0])
+    }
+    router.post("/v1/models/:name/detect") { request, context in
+      let name = try context.parameters.require("name")
+      guard case .detector(let service) = try catalog.model(named: name) else {
+        throw RequestError.badRequest("model '\(name)' is a classifier: POST /v1/models/\(name)/classify")
+      }
+      let threshold = try RequestBodies.number(request, "score_threshold", in: 0...1, default: 0.3)
+      let images = try await RequestBodies.images(request, limit: limit)
+      let reports = try await withThrowingTaskGroup(of: (Int, DetectionReport).self) { group in
+        for (index, item) in images.enumerated() {
+          group.addTask {
+            let answer = try await service.detect(item.image, minimumScore: threshold, file: item.file)
+            metrics.queued(model: name, duration: answer.queueTime)
+            return (index, answer.report)
+          }
+        }
+        return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+      }
+      let ordered = (0..<images.count).map { reports[$0]! }
+      return try request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true
+        ? JSONResponse.make(ordered) : JSONResponse.make(ordered[0])
+    }
+  }
+}

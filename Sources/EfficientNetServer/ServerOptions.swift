@@ -1,0 +1,20 @@
+/// How `efficientnet serve` listens, batches and limits requests.
+public struct ServerOptions: Sendable {
+  /// The address to bind (127.0.0.1 by default: loopback only).
+  public var host = "127.0.0.1"
+  /// The TCP port; 0 picks a free one (reported once listening).
+  public var port = 8080
+  /// The most images one run of a model takes.
+  public var maximumBatch = 8
+  /// How long the first request of a batch waits for others.
+  public var maximumDelay: Duration = .milliseconds(5)
+  /// The most requests waiting per model; more are answered 503 with Retry-After.
+  public var queueLimit = 64
+  /// The largest request body, in bytes; larger ones are answered 413 without being read whole.
+  public var maximumBodyBytes = 20 << 20
+  /// The bearer token every request but health checks must carry, or nil for none.
+  public var token: String?
+
+  /// The default options.
+  public init() {}
+}
