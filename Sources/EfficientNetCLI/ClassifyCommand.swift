@@ -3,6 +3,7 @@ import EfficientNetFiles
 import EfficientNetImageIO
 import EfficientNetKernels
 import EfficientNetModels
+import EfficientNetServing
 import Foundation
 import WeightIO
 
@@ -103,21 +104,7 @@ struct ClassifyCommand: ParsableCommand {
   }
 
   private func jsonLine(file: URL, _ predictions: [Prediction]) throws -> String {
-    struct Entry: Encodable {
-      var `class`: Int
-      var label: String
-      var probability: Float
-    }
-    struct Line: Encodable {
-      var file: String
-      var top: [Entry]
-    }
-    let line = Line(
-      file: file.path,
-      top: predictions.map { Entry(class: $0.classIndex, label: $0.label, probability: $0.probability) })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(line), as: UTF8.self)
+    try ReportJSON.line(ClassificationReport(file: file.path, predictions: predictions))
   }
 }
 

@@ -3,6 +3,7 @@ import EfficientNetDetection
 import EfficientNetImageIO
 import EfficientNetKernels
 import EfficientNetModels
+import EfficientNetServing
 import Foundation
 import WeightIO
 
@@ -99,30 +100,8 @@ struct DetectCommand: ParsableCommand {
 
   private func jsonLine(
     _ file: URL, _ image: DecodedImage, _ objects: [Detection], _ detector: ObjectDetector
-  )
-    throws -> String
-  {
-    struct Object: Encodable {
-      var `class`: Int
-      var label: String
-      var score: Float
-      var box: [Float]
-    }
-    struct Line: Encodable {
-      var file: String
-      var width: Int
-      var height: Int
-      var objects: [Object]
-    }
-    let line = Line(
-      file: file.path, width: image.width, height: image.height,
-      objects: objects.map {
-        Object(
-          class: $0.classIndex, label: detector.className($0), score: $0.score,
-          box: [$0.box[0], $0.box[1], $0.box[2], $0.box[3]])
-      })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try encoder.encode(line), as: UTF8.self)
+  ) throws -> String {
+    try ReportJSON.line(
+      DetectionReport(file: file.path, image: image, detections: objects, className: detector.className))
   }
 }

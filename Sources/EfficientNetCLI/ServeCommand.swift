@@ -86,13 +86,19 @@ struct ServeCommand: ParsableCommand {
     }
     let server = InferenceServer(options: options, models: specifications)
     let host = host
-    try Self.blocking {
-      try await server.run(
-        verbose: verbose,
-        onListening: { port in
-          Self.say("serving \(names.joined(separator: ", ")) on http://\(host):\(port) (loading models)")
-        },
-        onReady: { Self.say("ready: every model has loaded") })
+    let listening = ListeningFlag()
+    do {
+      try Self.blocking {
+        try await server.run(
+          verbose: verbose,
+          onListening: { port in
+            listening.set()
+            Self.say("serving \(names.joined(separator: ", ")) on http://\(host):\(port) (loading models)")
+          },
+          onReady: { if listening.isSet { Self.say("ready: every model has loaded") } })
+      }
+    } catch let error as RequestError {
+      throw CommandError(error.message)
     }
     Self.say(
       "stopped after answering \(server.metrics.answeredCount) requests, the last of them in flight at the stop"
@@ -160,6 +166,15 @@ struct ServeCommand: ParsableCommand {
   static func say(_ message: String) {
     FileHandle.standardError.write(Data("efficientnet serve: \(message)\n".utf8))
   }
+}
+
+/// Whether the server has started listening (set once, from the server's thread).
+private final class ListeningFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+
+  func set() { lock.withLock { value = true } }
+  var isSet: Bool { lock.withLock { value } }
 }
 
 /// The error of a finished task, written once before the waiting thread reads it.

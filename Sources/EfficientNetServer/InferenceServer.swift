@@ -2,6 +2,7 @@ import EfficientNetServing
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// `efficientnet serve`: the models behind HTTP — images on `/v1`, tensors on the Open Inference
@@ -54,7 +55,17 @@ public struct InferenceServer: Sendable {
       configuration: .init(
         services: [loader, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     shutdown?.attach(group)
-    try await group.run()
+    do {
+      try await group.run()
+    } catch let error as IOError {
+      throw RequestError(
+        status: 500, "could not listen on \(options.host):\(options.port): \(Self.reason(error))")
+    }
+  }
+
+  /// What a socket error says, without NIO's call-site decoration.
+  static func reason(_ error: IOError) -> String {
+    String(cString: strerror(error.errnoCode)) + " (errno \(error.errnoCode))"
   }
 
   /// The routes: health, metadata, inference, images and metrics.

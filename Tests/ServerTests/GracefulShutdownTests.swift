@@ -1,0 +1,69 @@
+import EfficientNetServing
+import EfficientNetTestSupport
+import Foundation
+import Synchronization
+import XCTest
+
+/// `efficientnet serve` as a process: SIGTERM while requests wait in the queue stops it accepting,
+/// answers every one of them correctly, and exits 0.
+final class GracefulShutdownTests: XCTestCase {
+  func testSIGTERMAnswersEveryRequestInFlightAndExitsZero() async throws {
+    let process = Process()
+    process.executableURL = try ToolProcess.binary
+    process.arguments = [
+      "serve", "--port", "0", "--max-delay-ms", "1500", "--max-batch", "64", "--threads", "1",
+    ]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    defer { if process.isRunning { process.interrupt() } }
+    let log = Mutex("")
+    let (lines, continuation) = AsyncStream<String>.makeStream()
+    errors.fileHandleForReading.readabilityHandler = { handle in
+      let text = String(decoding: handle.availableData, as: UTF8.self)
+      log.withLock { $0 += text }
+      continuation.yield(text)
+      if text.isEmpty { continuation.finish() }
+    }
+    var port: Int?
+    var ready = false
+    for await _ in lines {
+      let text = log.withLock { $0 }
+      if port == nil, let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+        port = Int(text[range].split(separator: ":").last!)
+      }
+      ready = text.contains("ready: every model has loaded")
+      if ready { break }
+    }
+    let client = HTTPTestClient(port: try XCTUnwrap(port, log.withLock { $0 }))
+    XCTAssertTrue(ready)
+    let photo = try RunningServer.photo("chelsea.jpg")
+    let requests = (0..<6).map { _ in
+      Task { try await client.request("POST", "/v1/models/efficientnet_lite0/classify", body: photo) }
+    }
+    // SIGTERM once all six wait in the queue (the batch waits 1.5 s for more).
+    var depth = 0.0
+    for _ in 0..<100 where depth < 6 {
+      try await Task.sleep(for: .milliseconds(10))
+      let metrics = try await client.request("GET", "/metrics").text
+      depth =
+        ImageRouteTests.value(
+          of: "efficientnet_queue_depth_requests{model=\"efficientnet_lite0\"}", in: metrics) ?? 0
+    }
+    XCTAssertEqual(depth, 6)
+    kill(process.processIdentifier, SIGTERM)
+    for request in requests {
+      let answer = try await request.value
+      XCTAssertEqual(answer.status, 200, answer.text)
+      XCTAssertEqual(try answer.json(ClassificationReport.self).top.first?.label, "tabby")
+    }
+    let deadline = Date().addingTimeInterval(30)
+    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    XCTAssertFalse(process.isRunning, "the server stopped after SIGTERM")
+    XCTAssertEqual(process.terminationReason, .exit)
+    XCTAssertEqual(process.terminationStatus, 0, log.withLock { $0 })
+    XCTAssertThrowsError(try client.get("/v2/health/live"), "nothing listens any more")
+    XCTAssertTrue(log.withLock { $0 }.contains("stopped after answering"), log.withLock { $0 })
+  }
+}
