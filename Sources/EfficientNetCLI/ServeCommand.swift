@@ -100,9 +100,10 @@ struct ServeCommand: ParsableCommand {
     } catch let error as RequestError {
       throw CommandError(error.message)
     }
+    let metrics = server.metrics
     Self.say(
-      "stopped after answering \(server.metrics.answeredCount) requests, the last of them in flight at the stop"
-    )
+      "stopped: received \(metrics.receivedCount) requests and answered \(metrics.answeredCount), "
+        + "those in flight at the stop included")
   }
 
   /// How to load one served model; weights files are checked to exist before the server starts.

@@ -30,13 +30,13 @@ public enum ServedModel: Sendable {
 public struct ModelSpecification: Sendable {
   /// The name requests use (`/v1/models/{name}/...`).
   public var name: String
-  /// Loads the weights and builds the service; `observer` hears each run's batch size.
-  public var load: @Sendable (_ observer: @escaping @Sendable (Int) -> Void) throws -> ServedModel
+  /// Loads the weights and builds the service; `observer` hears each run's batch size and time.
+  public var load: @Sendable (_ observer: @escaping BatchObserver) throws -> ServedModel
 
   /// A model named `name`, made by `load`.
   public init(
     name: String,
-    load: @escaping @Sendable (_ observer: @escaping @Sendable (Int) -> Void) throws -> ServedModel
+    load: @escaping @Sendable (_ observer: @escaping BatchObserver) throws -> ServedModel
   ) {
     self.name = name
     self.load = load

@@ -14,7 +14,9 @@ struct ModelLoadingService: Service {
     for specification in specifications {
       let name = specification.name, metrics = metrics
       let model = try await Self.onThread {
-        try specification.load { items in metrics.batchRan(model: name, items: items) }
+        try specification.load { items, duration in
+          metrics.batchRan(model: name, items: items, duration: duration)
+        }
       }
       catalog.add(model, named: name)
     }

@@ -14,6 +14,7 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
     async throws -> Response
   {
     let started = ContinuousClock.now
+    metrics.requestStarted()
     let response: Response
     do {
       try checkToken(request)

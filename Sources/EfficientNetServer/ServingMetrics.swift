@@ -13,10 +13,15 @@ public final class ServingMetrics: Sendable {
     .seconds(5), .seconds(10),
   ]
   private static let batchBuckets: [Double] = [1, 2, 4, 8, 16, 32, 64, 128]
-  private let answered = Atomic<Int>(0)
+  private let received = Atomic<Int>(0), answered = Atomic<Int>(0)
 
+  /// Requests received so far.
+  public var receivedCount: Int { received.load(ordering: .relaxed) }
   /// Requests answered so far, whatever their status.
   public var answeredCount: Int { answered.load(ordering: .relaxed) }
+
+  /// A request arrived.
+  func requestStarted() { received.add(1, ordering: .relaxed) }
 
   /// An empty set of metrics.
   public init() {}
@@ -42,8 +47,12 @@ public final class ServingMetrics: Sendable {
     ).record(duration)
   }
 
-  /// A run of `model` over `items` images.
-  func batchRan(model: String, items: Int) {
+  /// A run of `model` over `items` images that took `duration`.
+  func batchRan(model: String, items: Int, duration: Duration) {
+    registry.makeDurationHistogram(
+      descriptor: Self.descriptor("batch_duration", unit: "seconds", "Time one run of a model took."),
+      labels: [("model", model)], buckets: Self.latencyBuckets
+    ).record(duration)
     registry.makeValueHistogram(
       descriptor: Self.descriptor("batch_size", unit: "images", "Images per run of a model."),
       labels: [("model", model)], buckets: Self.batchBuckets

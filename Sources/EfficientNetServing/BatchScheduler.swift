@@ -19,7 +19,7 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
   public let maximumBatch: Int, maximumDelay: Duration, queueLimit: Int
   private let execute: Execute
   private let size: @Sendable (Input) -> Int
-  private let observer: (@Sendable (_ batchItems: Int) -> Void)?
+  private let observer: BatchObserver?
   private let state: Mutex<State>
   private let condition = NSCondition()
   private let finished = DispatchSemaphore(value: 0)
@@ -40,11 +40,11 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
   }
 
   /// A scheduler running `execute` on its own thread; `size` tells how many items a request holds,
-  /// and `observer` hears each run's item count (for metrics).
+  /// and `observer` hears each run's item count and duration (for metrics).
   public init(
     maximumBatch: Int, maximumDelay: Duration, queueLimit: Int,
     size: @escaping @Sendable (Input) -> Int = { _ in 1 },
-    observer: (@Sendable (_ batchItems: Int) -> Void)? = nil, execute: @escaping Execute
+    observer: BatchObserver? = nil, execute: @escaping Execute
   ) {
     precondition(maximumBatch >= 1 && queueLimit >= 1, "a batch and a queue of at least 1")
     self.maximumBatch = maximumBatch
@@ -138,7 +138,7 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
       let result = Result { try execute(batch.map(\.input)) }
       let items = batch.reduce(0) { $0 + $1.size }
       state.withLock { $0.statistics.record(batchSize: items) }
-      observer?(items)
+      observer?(items, .now - started)
       for (index, pending) in batch.enumerated() {
         let waited = started - pending.enqueued
         switch result {
@@ -158,6 +158,9 @@ public final class BatchScheduler<Input: Sendable, Output: Sendable>: Sendable {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
   }
 }
+
+/// Hears each run of a scheduler: how many items it held and how long it took.
+public typealias BatchObserver = @Sendable (_ items: Int, _ duration: Duration) -> Void
 
 /// Counts of a scheduler's work, as Triton names them.
 public struct BatchStatistics: Equatable, Sendable {

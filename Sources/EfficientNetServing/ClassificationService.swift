@@ -18,7 +18,7 @@ public final class ClassificationService: Sendable {
   public init(
     model: EfficientNet, labels: [String]? = nil, preprocessing: PreprocessingConfiguration? = nil,
     maximumBatch: Int = 8, maximumDelay: Duration = .milliseconds(5), queueLimit: Int = 64,
-    observer: (@Sendable (_ batchItems: Int) -> Void)? = nil
+    observer: BatchObserver? = nil
   ) throws {
     let classifier = try ImageClassifier(model: model, labels: labels)
     if let preprocessing { classifier.preprocessing = preprocessing }

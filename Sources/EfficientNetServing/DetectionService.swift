@@ -21,7 +21,7 @@ public final class DetectionService: Sendable {
   public init(
     model: EfficientDet, softSuppression: Bool = false, maximumBatch: Int = 8,
     maximumDelay: Duration = .milliseconds(5), queueLimit: Int = 64,
-    observer: (@Sendable (_ batchItems: Int) -> Void)? = nil
+    observer: BatchObserver? = nil
   ) {
     let detector = ObjectDetector(model: model)
     if softSuppression { detector.decoding.suppression = .soft }

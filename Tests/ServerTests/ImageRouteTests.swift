@@ -47,6 +47,16 @@ final class ImageRouteTests: XCTestCase {
     let reports = try multipart.json([ClassificationReport].self)
     XCTAssertEqual(reports.map(\.file), names)
     XCTAssertEqual(reports.map(\.top), expected.map(\.top))
+
+    // A DICOM file as the raw body: windowed to 8 bits as `classify` does.
+    let scan = try Data(
+      contentsOf: RepositoryPaths.root.appendingPathComponent(
+        "Tests/ImageIOTests/Fixtures/medical/CT_small.dcm"))
+    let dicom = try await running.client.request("POST", "/v1/models/efficientnet_lite0/classify", body: scan)
+    XCTAssertEqual(dicom.status, 200, dicom.text)
+    let scanExpected = try classifier.classify(ImageDecoder.decode(data: scan, source: "CT_small.dcm"))
+    XCTAssertEqual(
+      try dicom.json(ClassificationReport.self), ClassificationReport(file: nil, predictions: scanExpected))
     try await running.stop()
   }
 
