@@ -229,12 +229,13 @@ def main():
         print(f"| {label} | {result['rps']:.1f} | {result['p50']:.1f} | {result['p99']:.1f} | {statuses} | {errors} | {server_note} |")
     print()
     # A request waits for the run in progress and its own: with C clients and batches of 8 the queue
-    # holds C / 8 batches, so the bound is the delay plus that many batch times, with 25% margin.
+    # holds C / 8 batches, so the bound is the delay plus that many batch times, with a 50% margin for
+    # what runs beside the model on the same cores (decoding and resizing the next requests' images).
     batches_ahead = -(-c // 8)
-    bound = 5 + batches_ahead * on["batches"]["ms"] * 1.25
+    bound = 5 + batches_ahead * on["batches"]["ms"] * 1.5
     print(f"Batching raises throughput {on['rps'] / off['rps']:.2f}x ({off['rps']:.1f} -> {on['rps']:.1f} requests/s). "
           f"With batching a run held {on['batches']['images']:.1f} images on average and took {on['batches']['ms']:.1f} ms; "
-          f"p99 {on['p99']:.1f} ms against the bound 5 ms + {batches_ahead} runs x {on['batches']['ms']:.1f} ms + 25% = {bound:.1f} ms "
+          f"p99 {on['p99']:.1f} ms against the bound 5 ms + {batches_ahead} runs x {on['batches']['ms']:.1f} ms + 50% = {bound:.1f} ms "
           f"(without batching a run took {off['batches']['ms']:.1f} ms).")
     print(f"Hostile client: {json.dumps(bad_counts, sort_keys=True)}; "
           f"checked answers equal to classify --json: {sum(checks)}/{len(checks)}; server alive after: {alive}; "
