@@ -43,6 +43,9 @@ public struct InferenceServer: Sendable {
     logger.logLevel = verbose ? .info : .warning
     let application = Application(
       router: makeRouter(),
+      // A connection silent for this long while idle or while sending its request is closed (a
+      // stalled client holds no slot for ever); one waiting for its answer is not.
+      server: .http1(configuration: .init(idleTimeout: .nanoseconds(Self.nanoseconds(options.idleTimeout)))),
       configuration: .init(
         address: .hostname(options.host, port: options.port), serverName: "swift-efficientnet"),
       onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
@@ -63,6 +66,10 @@ public struct InferenceServer: Sendable {
     }
   }
 
+  static func nanoseconds(_ duration: Duration) -> Int64 {
+    duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+  }
+
   /// What a socket error says, without NIO's call-site decoration.
   static func reason(_ error: IOError) -> String {
     String(cString: strerror(error.errnoCode)) + " (errno \(error.errnoCode))"
@@ -71,7 +78,10 @@ public struct InferenceServer: Sendable {
   /// The routes: health, metadata, inference, images and metrics.
   func makeRouter() -> Router<BasicRequestContext> {
     let router = Router()
-    router.add(middleware: ServerMiddleware(token: options.token, catalog: catalog, metrics: metrics))
+    router.add(
+      middleware: ServerMiddleware(
+        token: options.token, catalog: catalog, metrics: metrics,
+        inFlightLimit: options.inFlightLimit(modelCount: specifications.count)))
     addHealthRoutes(to: router)
     addInferenceProtocolRoutes(to: router)
     addImageRoutes(to: router)

@@ -1,6 +1,7 @@
 import EfficientNetServing
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// The outermost layer of every route: checks the bearer token (health and metrics stay open),
 /// turns every error into a JSON answer with the right status, and counts and times the request
@@ -9,6 +10,9 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
   let token: String?
   let catalog: ModelCatalog
   let metrics: ServingMetrics
+  /// The most requests handled at once (health and metrics not counted).
+  let inFlightLimit: Int
+  let inFlight = InFlightCounter()
 
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
     async throws -> Response
@@ -16,8 +20,16 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
     let started = ContinuousClock.now
     metrics.requestStarted()
     let response: Response
+    let counted = !Self.isOpen(request.uri.path)
     do {
       try checkToken(request)
+      if counted {
+        guard inFlight.enter(limit: inFlightLimit) else {
+          throw RequestError(
+            status: 503, "the server is handling \(inFlightLimit) requests already; retry shortly")
+        }
+      }
+      defer { if counted { inFlight.leave() } }
       response = try await next(request, context)
     } catch {
       response = Self.errorResponse(error)
@@ -31,13 +43,15 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
   /// metrics.
   private func checkToken(_ request: Request) throws {
     guard let token else { return }
-    let path = request.uri.path
-    if path.hasPrefix("/v2/health/") || path == "/metrics" || path == "/v2" { return }
+    if Self.isOpen(request.uri.path) { return }
     let given = request.headers[.authorization] ?? ""
     guard Self.constantTimeEqual(given, "Bearer \(token)") else {
       throw RequestError(status: 401, "missing or wrong bearer token (Authorization: Bearer ...)")
     }
   }
+
+  /// Health checks and metrics: open without a token, never refused as busy.
+  static func isOpen(_ path: String) -> Bool { path.hasPrefix("/v2/health/") || path == "/metrics" }
 
   /// The model a path names, when the server serves it; `-` otherwise (so that clients cannot grow
   /// the metrics with made-up names).
@@ -58,6 +72,7 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
       status = HTTPResponse.Status(code: refusal.status)
       message = refusal.message
       if refusal.status == 401 { headers[.wwwAuthenticate] = "Bearer" }
+      if refusal.status == 503 { headers[.retryAfter] = "1" }
     case let refusal as ServingError:
       status = .serviceUnavailable
       message = refusal.description
@@ -79,4 +94,21 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
     guard a.count == b.count else { return false }
     return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
   }
+}
+
+/// Requests being handled now, bounded.
+final class InFlightCounter: Sendable {
+  private let count = Mutex(0)
+
+  /// Counts one more request unless `limit` are in already.
+  func enter(limit: Int) -> Bool {
+    count.withLock {
+      guard $0 < limit else { return false }
+      $0 += 1
+      return true
+    }
+  }
+
+  /// Counts one request out.
+  func leave() { count.withLock { $0 -= 1 } }
 }

@@ -12,8 +12,20 @@ public struct ServerOptions: Sendable {
   public var queueLimit = 64
   /// The largest request body, in bytes; larger ones are answered 413 without being read whole.
   public var maximumBodyBytes = 20 << 20
+  /// How long a connection may stay silent while idle or while sending its request before it is
+  /// closed (a stalled client holds nothing for ever); one waiting for its answer is never closed.
+  public var idleTimeout: Duration = .seconds(30)
   /// The bearer token every request but health checks must carry, or nil for none.
   public var token: String?
+  /// The most requests handled at once (health and metrics aside); more are answered 503 at once,
+  /// before their bodies are read, so memory stays within this many bodies. Nil: every model's
+  /// queue plus one batch per model plus 16.
+  public var maximumInFlight: Int?
+
+  /// ``maximumInFlight`` for `modelCount` models.
+  public func inFlightLimit(modelCount: Int) -> Int {
+    maximumInFlight ?? (modelCount * (queueLimit + maximumBatch) + 16)
+  }
 
   /// The default options.
   public init() {}

@@ -145,6 +145,60 @@ final class LimitsAndFaultsTests: XCTestCase {
     try await running.stop()
   }
 
+  /// Past the in-flight limit a request is refused at once, before its body is read (so memory stays
+  /// within that many bodies); health checks are never refused.
+  func testRequestsPastTheInFlightLimitAreRefusedBeforeTheirBodies() async throws {
+    var options = RunningServer.options(maximumBatch: 8, delay: .milliseconds(1500), queueLimit: 8)
+    options.maximumInFlight = 2
+    let running = try await RunningServer(
+      InferenceServer(options: options, models: [RunningServer.lite0(options: options)]))
+    let client = running.client
+    let photo = try RunningServer.photo("coffee.jpg")
+    let path = "/v1/models/efficientnet_lite0/classify"
+    async let first = client.request("POST", path, body: photo)
+    async let second = client.request("POST", path, body: photo)
+    var depth = 0.0
+    for _ in 0..<100 where depth < 2 {
+      try await Task.sleep(for: .milliseconds(10))
+      let metrics = try await client.request("GET", "/metrics").text
+      depth =
+        ImageRouteTests.value(
+          of: "efficientnet_queue_depth_requests{model=\"efficientnet_lite0\"}", in: metrics) ?? 0
+    }
+    XCTAssertEqual(depth, 2)
+    // Declares 10 MB and sends none of it: answered anyway.
+    let refused = try await client.request("POST", path, body: Data(), declaredLength: 10 << 20)
+    XCTAssertEqual(refused.status, 503, refused.text)
+    XCTAssertEqual(refused.headers["retry-after"], "1")
+    XCTAssertTrue(refused.text.contains("handling 2 requests"), refused.text)
+    let health = try await client.request("GET", "/v2/health/ready")
+    XCTAssertEqual(health.status, 200)
+    let answers = try await [first, second]
+    XCTAssertEqual(answers.map(\.status), [200, 200])
+    try await running.stop()
+  }
+
+  /// A client that stops sending its body is cut off after the idle timeout instead of holding its
+  /// connection for ever.
+  func testAStalledUploadIsClosedAfterTheIdleTimeout() async throws {
+    var options = RunningServer.options()
+    options.idleTimeout = .seconds(1)
+    let running = try await RunningServer(
+      InferenceServer(options: options, models: [RunningServer.lite0(options: options)]))
+    let started = ContinuousClock.now
+    do {
+      let answer = try await running.client.request(
+        "POST", "/v1/models/efficientnet_lite0/classify", body: Data(count: 100), declaredLength: 1 << 20)
+      XCTFail("a stalled upload was answered: \(answer.status) \(answer.text)")
+    } catch is HTTPTestClient.Failure {
+      XCTAssertLessThan(
+        ContinuousClock.now - started, .seconds(8), "closed by the idle timeout, not the client's")
+    }
+    let health = try await running.client.request("GET", "/v2/health/live")
+    XCTAssertEqual(health.status, 200)
+    try await running.stop()
+  }
+
   /// A full queue answers 503 with Retry-After instead of growing; what was queued is answered.
   func testAFullQueueAnswers503WithRetryAfter() async throws {
     let options = RunningServer.options(maximumBatch: 8, delay: .milliseconds(1500), queueLimit: 2)
