@@ -8,35 +8,24 @@ import XCTest
 /// answers every one of them correctly, and exits 0.
 final class GracefulShutdownTests: XCTestCase {
   func testSIGTERMAnswersEveryRequestInFlightAndExitsZero() async throws {
-    let process = Process()
-    process.executableURL = try ToolProcess.binary
-    process.arguments = [
-      "serve", "--port", "0", "--max-delay-ms", "1500", "--max-batch", "64", "--threads", "1",
-    ]
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    defer { if process.isRunning { process.interrupt() } }
-    let log = Mutex("")
-    let (lines, continuation) = AsyncStream<String>.makeStream()
-    errors.fileHandleForReading.readabilityHandler = { handle in
-      let text = String(decoding: handle.availableData, as: UTF8.self)
-      log.withLock { $0 += text }
-      continuation.yield(text)
-      if text.isEmpty { continuation.finish() }
-    }
+    let logFile = try makeTemporaryFolder("serve-sigterm").appendingPathComponent("stderr.txt")
+    let process = try SpawnedProcess(
+      try ToolProcess.binary.path,
+      ["serve", "--port", "0", "--max-delay-ms", "1500", "--max-batch", "64", "--threads", "1"],
+      errorFile: logFile)
+    func log() -> String { process.errorText }
     var port: Int?
     var ready = false
-    for await _ in lines {
-      let text = log.withLock { $0 }
+    let started = Date()
+    while !ready, process.isRunning, Date().timeIntervalSince(started) < 120 {
+      try await Task.sleep(for: .milliseconds(20))
+      let text = log()
       if port == nil, let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
         port = Int(text[range].split(separator: ":").last!)
       }
       ready = text.contains("ready: every model has loaded")
-      if ready { break }
     }
-    let client = HTTPTestClient(port: try XCTUnwrap(port, log.withLock { $0 }))
+    let client = HTTPTestClient(port: try XCTUnwrap(port, log()))
     XCTAssertTrue(ready)
     let photo = try RunningServer.photo("chelsea.jpg")
     let requests = (0..<6).map { _ in
@@ -52,19 +41,18 @@ final class GracefulShutdownTests: XCTestCase {
           of: "efficientnet_queue_depth_requests{model=\"efficientnet_lite0\"}", in: metrics) ?? 0
     }
     XCTAssertEqual(depth, 6)
-    kill(process.processIdentifier, SIGTERM)
+    process.send(SIGTERM)
     for request in requests {
       let answer = try await request.value
       XCTAssertEqual(answer.status, 200, answer.text)
       XCTAssertEqual(try answer.json(ClassificationReport.self).top.first?.label, "tabby")
     }
-    let deadline = Date().addingTimeInterval(30)
-    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-    XCTAssertFalse(process.isRunning, "the server stopped after SIGTERM")
-    XCTAssertEqual(process.terminationReason, .exit)
-    XCTAssertEqual(process.terminationStatus, 0, log.withLock { $0 })
+    let status = try await process.waitForExit(seconds: 30)
+    let waitStatus = try XCTUnwrap(status, "the server stopped after SIGTERM")
+    XCTAssertEqual(waitStatus & 0x7f, 0, "ended by exiting, not by a signal")
+    XCTAssertEqual((waitStatus >> 8) & 0xff, 0, log())
     XCTAssertThrowsError(try client.get("/v2/health/live"), "nothing listens any more")
-    let text = log.withLock { $0 }
+    let text = log()
     let counts = try XCTUnwrap(
       text.range(of: #"received (\d+) requests and answered (\d+)"#, options: .regularExpression), text)
     let numbers = text[counts].split(separator: " ").compactMap { Int($0) }
