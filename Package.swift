@@ -39,6 +39,8 @@ let package = Package(
     .library(name: "EfficientNetPlots", targets: ["EfficientNetPlots"]),
     .library(name: "EfficientNetExport", targets: ["EfficientNetExport"]),
     .library(name: "EfficientNetServing", targets: ["EfficientNetServing"]),
+    .library(name: "EfficientNetServer", targets: ["EfficientNetServer"]),
+    .library(name: "EfficientNetCUDA", targets: ["EfficientNetCUDA"]),
     .executable(name: "efficientnet", targets: ["EfficientNetCLI"]),
   ],
   dependencies: [
@@ -148,6 +150,10 @@ let package = Package(
       ],
       swiftSettings: vectorFlags),
 
+    // The CUDA driver API loaded at run time (dlopen), device memory, modules, launches, and the
+    // project's kernels as an embedded fatbin (compiled offline by Scripts/compile-cuda-kernels.sh).
+    .target(name: "EfficientNetCUDA"),
+
     // MARK: Command-line tool
     .executableTarget(
       name: "EfficientNetCLI",
@@ -156,6 +162,7 @@ let package = Package(
         "EfficientNetTraining",
         "EfficientNetSearch", "EfficientNetFiles", "EfficientNetHub", "EfficientNetDetection",
         "EfficientNetPlots", "EfficientNetExport", "EfficientNetServing", "EfficientNetServer",
+        "EfficientNetCUDA",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: vectorFlags),
@@ -171,7 +178,8 @@ let package = Package(
     .testTarget(
       name: "CLITests",
       dependencies: [
-        "EfficientNetCLI", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport", "EfficientNetDetection",
+        "EfficientNetCLI", "EfficientNetCUDA", "EfficientNetHub", "WeightIO", "EfficientNetTestSupport",
+        "EfficientNetDetection",
         "EfficientNetImageIO", "EfficientNetCore",
       ],
       swiftSettings: vectorFlags),
@@ -197,6 +205,10 @@ let package = Package(
         "EfficientNetServer", "EfficientNetServing", "EfficientNetModels", "EfficientNetImageIO",
         "EfficientNetCore", "EfficientNetDetection", "EfficientNetTestSupport",
       ],
+      swiftSettings: vectorFlags),
+    // The CUDA binding against a stub libcuda.so.1 the tests compile from Stub/cuda_stub.c.
+    .testTarget(
+      name: "CUDATests", dependencies: ["EfficientNetCUDA", "EfficientNetTestSupport"], exclude: ["Stub"],
       swiftSettings: vectorFlags),
     // Exported ONNX models checked by onnx and ONNX Runtime (a Python helper in Fixtures).
     .testTarget(

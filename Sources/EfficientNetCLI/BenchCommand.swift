@@ -32,6 +32,8 @@ struct BenchCommand: ParsableCommand {
 
   @OptionGroup var variant: ModelVariantOptions
 
+  @OptionGroup var computeDevice: DeviceOptions
+
   @Option(name: .long, help: "Images per batch.")
   var batch: Int = 1
 
@@ -78,6 +80,7 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    try computeDevice.requireCPUEngine()
     if DetectorRegistry.isDetector(variant.model) { return try runDetector(variant.model) }
     if let threads { ComputePool.shared.threadCount = threads }
     let configuration = try variant.configuration()

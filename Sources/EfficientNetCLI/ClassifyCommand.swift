@@ -28,6 +28,8 @@ struct ClassifyCommand: ParsableCommand {
 
   @OptionGroup var published: PretrainedOptions
 
+  @OptionGroup var computeDevice: DeviceOptions
+
   @Option(
     name: .long,
     help:
@@ -54,6 +56,7 @@ struct ClassifyCommand: ParsableCommand {
   }
 
   func run() throws {
+    try computeDevice.requireCPUEngine()
     if let threads { ComputePool.shared.threadCount = threads }
     let (classifier, weightsFile) = try makeClassifier()
     let files = try ImageFiles.collect(paths)

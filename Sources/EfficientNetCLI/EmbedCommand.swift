@@ -26,6 +26,8 @@ struct EmbedCommand: ParsableCommand {
 
   @OptionGroup var published: PretrainedOptions
 
+  @OptionGroup var computeDevice: DeviceOptions
+
   @Option(name: .long, help: "The safetensors file to write.")
   var output: String
 
@@ -49,6 +51,7 @@ struct EmbedCommand: ParsableCommand {
   }
 
   func run() throws {
+    try computeDevice.requireCPUEngine()
     if let threads { ComputePool.shared.threadCount = threads }
     let loaded = try ModelLoading.resolve(
       model: model, weights: weights, pretrained: published.pretrained, entry: published.entry)

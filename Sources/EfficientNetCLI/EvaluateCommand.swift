@@ -75,7 +75,10 @@ struct EvaluateCommand: ParsableCommand {
       "--positive-class \(text): neither a class name (\(classNames.joined(separator: ", "))) nor an index")
   }
 
+  @OptionGroup var computeDevice: DeviceOptions
+
   func run() throws {
+    try computeDevice.requireCPUEngine()
     if let model, DetectorRegistry.isDetector(model) { return try runDetector(model) }
     let plotFolder = try plot.map(Self.plotFolder)
     let loaded = try ModelLoading.resolve(model: model, weights: weights)

@@ -17,6 +17,8 @@ struct RunCommand: ParsableCommand {
 
   @OptionGroup var variant: ModelVariantOptions
 
+  @OptionGroup var computeDevice: DeviceOptions
+
   @Option(name: .long, help: "Weights: safetensors with timm's names, or a PyTorch .pth/.pt.")
   var weights: String
 
@@ -42,6 +44,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
+    try computeDevice.requireCPUEngine()
     if DetectorRegistry.isDetector(variant.model) { return try runDetector(variant.model) }
     if let threads { ComputePool.shared.threadCount = threads }
     let base = try variant.configuration()

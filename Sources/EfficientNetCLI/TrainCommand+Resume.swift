@@ -9,7 +9,7 @@ extension TrainCommand {
   static let optionsMetadataKey = "train.options"
 
   /// Options that may change when a run is resumed: they do not change a single number it computes.
-  static let freeOnResume: Set<String> = ["--workers", "--resume", "--output"]
+  static let freeOnResume: Set<String> = ["--workers", "--resume", "--output", "--device"]
 
   /// Options that are flags: stored as `true` or `false`.
   static let flags: Set<String> = ["--freeze-bn", "--no-augmentation", "--pretrained"]

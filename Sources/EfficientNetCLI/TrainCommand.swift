@@ -21,6 +21,8 @@ struct TrainCommand: ParsableCommand {
 
   @OptionGroup var dataOptions: DataOptions
 
+  @OptionGroup var computeDevice: DeviceOptions
+
   @Option(
     name: .long,
     help:
@@ -246,6 +248,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
+    try computeDevice.requireCPUEngine()
     if resume == nil, DetectorRegistry.isDetector(model) { return try runDetector() }
     if let resume, let stored = try storedOptions(of: resume) {
       let command = try resumed(from: resume, stored: stored)

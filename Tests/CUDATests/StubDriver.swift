@@ -1,0 +1,90 @@
+import EfficientNetTestSupport
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The stub `libcuda.so.1` (Stub/cuda_stub.c), compiled once per test run with the system C
+/// compiler, and its control functions, reached through the same loaded library the binding uses.
+enum StubDriver {
+  /// A build of the stub: its path and its control functions.
+  struct Build {
+    let path: String
+    let handle: UnsafeMutableRawPointer
+
+    func function<Function>(_ name: String, as _: Function.Type) -> Function {
+      unsafeBitCast(dlsym(handle, name)!, to: Function.self)
+    }
+
+    /// Allocations not freed yet.
+    var liveAllocations: Int {
+      Int(function("stub_live_allocations", as: (@convention(c) () -> Int32).self)())
+    }
+    /// Primary-context retains minus releases.
+    var contextRetains: Int { Int(function("stub_context_retains", as: (@convention(c) () -> Int32).self)()) }
+    /// Modules loaded minus unloaded.
+    var modulesLoaded: Int { Int(function("stub_modules_loaded", as: (@convention(c) () -> Int32).self)()) }
+    /// The first four bytes of the last module image, little endian.
+    var imageMagic: UInt32 { function("stub_image_magic", as: (@convention(c) () -> UInt32).self)() }
+    /// Makes the next call of `name` return `code`.
+    func fail(_ name: String, code: Int32) {
+      function("stub_fail", as: (@convention(c) (UnsafePointer<CChar>, Int32) -> Void).self)(name, code)
+    }
+    /// Sets how many devices the driver reports.
+    func setDeviceCount(_ count: Int32) {
+      function("stub_set_device_count", as: (@convention(c) (Int32) -> Void).self)(count)
+    }
+    /// The grid and block of the last launch.
+    var lastLaunch: (grid: [UInt32], block: [UInt32]) {
+      var grid = [UInt32](repeating: 0, count: 3), block = [UInt32](repeating: 0, count: 3)
+      function(
+        "stub_last_launch",
+        as: (@convention(c) (UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt32>) -> Void).self)(
+          &grid, &block)
+      return (grid, block)
+    }
+  }
+
+  private static let builds = NSLock()
+  nonisolated(unsafe) private static var cache: [String: Build] = [:]
+
+  /// The stub built with `defines` (e.g. `STUB_OMIT_ALLOCATION`), compiled on first use.
+  static func build(defines: [String] = []) throws -> Build {
+    builds.lock()
+    defer { builds.unlock() }
+    let key = defines.joined(separator: ",")
+    if let build = cache[key] { return build }
+    let source = RepositoryPaths.root.appendingPathComponent("Tests/CUDATests/Stub/cuda_stub.c")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "cuda-stub-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let library = folder.appendingPathComponent("libcuda.so.1").path
+    let compiler = ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"].first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
+    guard let compiler else { throw XCTSkip("no C compiler to build the stub libcuda.so.1") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: compiler)
+    process.arguments =
+      ["-shared", "-fPIC", "-O1", "-o", library, source.path, "-lm"] + defines.map { "-D\($0)" }
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw StubBuildError("\(compiler) could not build \(source.path) (status \(process.terminationStatus))")
+    }
+    guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
+      throw StubBuildError("dlopen \(library): \(String(cString: dlerror()))")
+    }
+    let build = Build(path: library, handle: handle)
+    cache[key] = build
+    return build
+  }
+}
+
+/// A failure to build or open the stub.
+struct StubBuildError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
