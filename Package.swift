@@ -152,7 +152,10 @@ let package = Package(
 
     // The CUDA driver API loaded at run time (dlopen), device memory, modules, launches, and the
     // project's kernels as an embedded fatbin (compiled offline by Scripts/compile-cuda-kernels.sh).
-    .target(name: "EfficientNetCUDA"),
+    .target(
+      name: "EfficientNetCUDA",
+      dependencies: ["EfficientNetModels", "EfficientNetCore", "EfficientNetKernels"],
+      swiftSettings: vectorFlags),
 
     // MARK: Command-line tool
     .executableTarget(
@@ -172,7 +175,7 @@ let package = Package(
     // generators, byte orders, tolerance asserts); only test targets depend on it.
     .target(
       name: "EfficientNetTestSupport",
-      dependencies: ["EfficientNetCore", "WeightIO", "EfficientNetDetection"],
+      dependencies: ["EfficientNetCore", "WeightIO", "EfficientNetDetection", "EfficientNetModels"],
       path: "Tests/TestSupport",
       swiftSettings: vectorFlags),
     .testTarget(
@@ -208,7 +211,11 @@ let package = Package(
       swiftSettings: vectorFlags),
     // The CUDA binding against a stub libcuda.so.1 the tests compile from Stub/cuda_stub.c.
     .testTarget(
-      name: "CUDATests", dependencies: ["EfficientNetCUDA", "EfficientNetTestSupport"], exclude: ["Stub"],
+      name: "CUDATests",
+      dependencies: [
+        "EfficientNetCUDA", "EfficientNetTestSupport", "EfficientNetModels", "EfficientNetCore", "WeightIO",
+      ],
+      exclude: ["Stub"],
       swiftSettings: vectorFlags),
     // Exported ONNX models checked by onnx and ONNX Runtime (a Python helper in Fixtures).
     .testTarget(

@@ -33,6 +33,8 @@ public enum KernelArgument {
   case int32(Int32)
   /// A `float` parameter.
   case float(Float)
+  /// A null pointer (an optional input left out).
+  case null
 
   /// The argument's bytes, written into 8 bytes of `slot`.
   func store(into slot: UnsafeMutableRawPointer) {
@@ -40,6 +42,7 @@ public enum KernelArgument {
     case .buffer(let buffer): slot.storeBytes(of: buffer.address, as: UInt64.self)
     case .int32(let value): slot.storeBytes(of: value, as: Int32.self)
     case .float(let value): slot.storeBytes(of: value, as: Float.self)
+    case .null: slot.storeBytes(of: UInt64(0), as: UInt64.self)
     }
   }
 }

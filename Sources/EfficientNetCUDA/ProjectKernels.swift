@@ -1,18 +1,48 @@
 /// The project's own CUDA kernels (``KernelImage``, compiled from `CUDAKernels/`), loaded once per
-/// device, with the launch shapes each needs.
+/// device, with the launch shape each needs. Every kernel computes one output element per thread.
 public final class ProjectKernels: @unchecked Sendable {
   /// The loaded module.
   public let module: CUDAModule
-  private let silu: CUDAFunction
-  private let averagePool: CUDAFunction
-  /// Threads per block for one-dimensional kernels.
+  private let silu, averagePool, convolution, depthwise, pointwise: CUDAFunction
+  /// Threads per block.
   static let threadsPerBlock = 256
+  /// The most blocks a one-dimensional launch uses (the kernels loop over the rest).
+  static let maximumBlocks = 1 << 16
+
+  /// The activation codes the kernels take.
+  public enum Activation: Int32, Sendable {
+    case identity = 0, silu = 1, relu6 = 2, relu = 3, sigmoid = 4
+  }
+
+  /// Where a convolution's window starts and how large its output is.
+  public struct Window: Sendable {
+    /// Input size, kernel side and stride.
+    public var height: Int, width: Int, kernel: Int, stride: Int
+    /// Zero padding before the first row and column.
+    public var padTop: Int, padLeft: Int
+    /// Output size.
+    public var outputHeight: Int, outputWidth: Int
+
+    /// A window with the given sizes.
+    public init(
+      height: Int, width: Int, kernel: Int, stride: Int, padTop: Int, padLeft: Int, outputHeight: Int,
+      outputWidth: Int
+    ) {
+      (self.height, self.width, self.kernel, self.stride) = (height, width, kernel, stride)
+      (self.padTop, self.padLeft, self.outputHeight, self.outputWidth) = (
+        padTop, padLeft, outputHeight, outputWidth
+      )
+    }
+  }
 
   /// Loads the embedded fatbin on `device`.
   public init(device: CUDADevice) throws {
     module = try CUDAModule(device: device, image: KernelImage.bytes)
     silu = try module.function("silu_inplace")
     averagePool = try module.function("global_average_pool_nhwc")
+    convolution = try module.function("convolution_nhwc")
+    depthwise = try module.function("depthwise_nhwc")
+    pointwise = try module.function("pointwise_nhwc")
   }
 
   /// The size of the embedded fatbin and the digest of the source it came from.
@@ -20,13 +50,16 @@ public final class ProjectKernels: @unchecked Sendable {
     "\(KernelImage.byteCount) bytes, from source SHA-256 \(KernelImage.sourceDigest.prefix(12))"
   }
 
+  /// A one-dimensional launch over `count` elements.
+  private func launch(_ function: CUDAFunction, count: Int, _ arguments: [KernelArgument]) throws {
+    guard count > 0 else { return }
+    let blocks = min((count + Self.threadsPerBlock - 1) / Self.threadsPerBlock, Self.maximumBlocks)
+    try function.launch(grid: (blocks, 1, 1), block: (Self.threadsPerBlock, 1, 1), arguments: arguments)
+  }
+
   /// `x · sigmoid(x)` in place over all of `buffer`.
   public func siluInPlace(_ buffer: DeviceBuffer) throws {
-    guard buffer.count > 0 else { return }
-    let blocks = (buffer.count + Self.threadsPerBlock - 1) / Self.threadsPerBlock
-    try silu.launch(
-      grid: (min(blocks, 65_535), 1, 1), block: (Self.threadsPerBlock, 1, 1),
-      arguments: [.buffer(buffer), .int32(Int32(buffer.count))])
+    try launch(silu, count: buffer.count, [.buffer(buffer), .int32(Int32(buffer.count))])
   }
 
   /// `output[n, c]` = the mean of `input[n, p, c]` over `pixels` p, NHWC.
@@ -43,5 +76,53 @@ public final class ProjectKernels: @unchecked Sendable {
         .buffer(input), .buffer(output), .int32(Int32(images)), .int32(Int32(pixels)),
         .int32(Int32(channels)),
       ])
+  }
+
+  /// A k×k convolution NHWC (weights `[O, I, k, k]`, bias `[O]`), activation fused.
+  public func convolution(
+    _ input: DeviceBuffer, weights: DeviceBuffer, bias: DeviceBuffer, into output: DeviceBuffer, images: Int,
+    inputChannels: Int, outputChannels: Int, window: Window, activation: Activation
+  ) throws {
+    let count = images * window.outputHeight * window.outputWidth * outputChannels
+    precondition(output.count >= count, "convolution: output too small")
+    try launch(
+      convolution, count: count,
+      [.buffer(input), .buffer(weights), .buffer(bias), .buffer(output)]
+        + [images, window.height, window.width, inputChannels, outputChannels, window.kernel, window.stride]
+        .map { .int32(Int32($0)) }
+        + [window.padTop, window.padLeft, window.outputHeight, window.outputWidth, Int(activation.rawValue)]
+        .map { .int32(Int32($0)) })
+  }
+
+  /// A depthwise k×k convolution NHWC (weights `[C, k, k]`, bias `[C]`), activation fused.
+  public func depthwise(
+    _ input: DeviceBuffer, weights: DeviceBuffer, bias: DeviceBuffer, into output: DeviceBuffer, images: Int,
+    channels: Int, window: Window, activation: Activation
+  ) throws {
+    let count = images * window.outputHeight * window.outputWidth * channels
+    precondition(output.count >= count, "depthwise: output too small")
+    try launch(
+      depthwise, count: count,
+      [.buffer(input), .buffer(weights), .buffer(bias), .buffer(output)]
+        + [images, window.height, window.width, channels, window.kernel, window.stride, window.padTop]
+        .map { .int32(Int32($0)) }
+        + [window.padLeft, window.outputHeight, window.outputWidth, Int(activation.rawValue)]
+        .map { .int32(Int32($0)) })
+  }
+
+  /// `output[m, o] = act(Σ_k input[m, k] · gate[m / pixels, k] · W[o, k] + bias[o]) + residual[m, o]`
+  /// (weights `[O, K]`); `gate` and `residual` may be nil.
+  public func pointwise(
+    _ input: DeviceBuffer, weights: DeviceBuffer, bias: DeviceBuffer, gate: DeviceBuffer?,
+    residual: DeviceBuffer?,
+    into output: DeviceBuffer, rows: Int, depth: Int, outputs: Int, pixels: Int, activation: Activation
+  ) throws {
+    precondition(output.count >= rows * outputs, "pointwise: output too small")
+    try launch(
+      pointwise, count: rows * outputs,
+      [
+        .buffer(input), .buffer(weights), .buffer(bias), gate.map(KernelArgument.buffer) ?? .null,
+        residual.map(KernelArgument.buffer) ?? .null, .buffer(output),
+      ] + [rows, depth, outputs, pixels, Int(activation.rawValue)].map { .int32(Int32($0)) })
   }
 }

@@ -6,8 +6,8 @@ import XCTest
   import Glibc
 #endif
 
-/// The stub `libcuda.so.1` (Stub/cuda_stub.c), compiled once per test run with the system C
-/// compiler, and its control functions, reached through the same loaded library the binding uses.
+/// The stub `libcuda.so.1` (Stub/cuda_stub.cpp, which includes the project's kernel source),
+/// compiled once per test run with the system C++ compiler, and its control functions, reached through the same loaded library the binding uses.
 enum StubDriver {
   /// A build of the stub: its path and its control functions.
   struct Build {
@@ -56,19 +56,19 @@ enum StubDriver {
     defer { builds.unlock() }
     let key = defines.joined(separator: ",")
     if let build = cache[key] { return build }
-    let source = RepositoryPaths.root.appendingPathComponent("Tests/CUDATests/Stub/cuda_stub.c")
+    let source = RepositoryPaths.root.appendingPathComponent("Tests/CUDATests/Stub/cuda_stub.cpp")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
       "cuda-stub-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let library = folder.appendingPathComponent("libcuda.so.1").path
-    let compiler = ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"].first {
+    let compiler = ["/usr/bin/c++", "/usr/bin/g++", "/usr/bin/clang++"].first {
       FileManager.default.isExecutableFile(atPath: $0)
     }
-    guard let compiler else { throw XCTSkip("no C compiler to build the stub libcuda.so.1") }
+    guard let compiler else { throw XCTSkip("no C++ compiler to build the stub libcuda.so.1") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: compiler)
     process.arguments =
-      ["-shared", "-fPIC", "-O1", "-o", library, source.path, "-lm"] + defines.map { "-D\($0)" }
+      ["-shared", "-fPIC", "-O2", "-std=c++17", "-o", library, source.path, "-lm"] + defines.map { "-D\($0)" }
     try process.run()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {

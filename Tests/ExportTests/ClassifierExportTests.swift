@@ -11,10 +11,7 @@ import XCTest
 final class ClassifierExportTests: XCTestCase {
   /// `configuration` with deterministic weights whose batch norms are no identities.
   static func deterministicModel(_ configuration: Configuration) throws -> EfficientNet {
-    let architecture = try configuration.resolve()
-    return try EfficientNet(
-      architecture: architecture,
-      tensors: DeterministicWeights.tensors(architecture.parameterSpecs().map { ($0.name, $0.shape) }))
+    try DeterministicClassifiers.model(configuration)
   }
 
   /// An NCHW input of `shape` with values in [−2, 2).

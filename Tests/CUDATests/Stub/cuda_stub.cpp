@@ -1,11 +1,23 @@
-// A stand-in for libcuda.so.1, built by the CUDA tests (cc -shared -fPIC), so that the binding layer
-// runs on machines without a GPU: allocations are malloc'd and tracked (a leak, a double free or a copy
-// past an allocation is seen), copies are memcpy, module loads record the image's magic, and launches
-// of the kernels it knows run a C emulation on the "device" memory, so that argument marshalling is
-// checked end to end. stub_fail() makes the next call of a function return an error code.
+// A stand-in for libcuda.so.1, built by the CUDA tests (c++ -shared -fPIC), so that the binding layer
+// and the project's kernels run on machines without a GPU: allocations are malloc'd and tracked (a leak,
+// a double free or a copy past an allocation is seen), copies are memcpy, module loads record the image's
+// magic, and a launch runs the kernel's own source (CUDAKernels/efficientnet_kernels.cu, compiled here as
+// C++) for every block and thread in turn, so argument marshalling, indexing and padding are checked
+// end to end. stub_fail() makes the next call of a function return an error code.
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+// What CUDA C gives a kernel, emulated: one thread at a time, so only kernels without barriers or
+// shared memory run here (all of the project's do).
+struct EmulatedDimension { unsigned int x, y, z; };
+static thread_local EmulatedDimension blockIdx, threadIdx, blockDim, gridDim;
+#define __global__
+#define __device__
+#include "../../../CUDAKernels/efficientnet_kernels.cu"
+
+extern "C" {
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
@@ -127,54 +139,88 @@ CUresult cuModuleLoadData(void **module, const void *image) {
 }
 CUresult cuModuleUnload(void *module) { modules_loaded--; return 0; }
 
-// Functions are their names, copied.
+}  // extern "C"
+
+// A launch's parameters, read as the kernel's types.
+struct Parameters {
+  void **values;
+  template <typename T> T at(int index) const { return *(T *)values[index]; }
+  float *pointer(int index) const { return (float *)(uintptr_t)at<CUdeviceptr>(index); }
+};
+
+// The kernels a module holds, by name: each unpacks its parameters and calls the kernel itself.
+struct Kernel {
+  const char *name;
+  int pointers;  // how many leading parameters are device pointers (checked to lie in allocations)
+  void (*run)(const Parameters &);
+};
+static const Kernel kernels[] = {
+  {"silu_inplace", 1, [](const Parameters &p) { silu_inplace(p.pointer(0), p.at<int>(1)); }},
+  {"global_average_pool_nhwc", 2,
+   [](const Parameters &p) {
+     global_average_pool_nhwc(p.pointer(0), p.pointer(1), p.at<int>(2), p.at<int>(3), p.at<int>(4));
+   }},
+  {"convolution_nhwc", 4,
+   [](const Parameters &p) {
+     convolution_nhwc(p.pointer(0), p.pointer(1), p.pointer(2), p.pointer(3), p.at<int>(4), p.at<int>(5),
+                      p.at<int>(6), p.at<int>(7), p.at<int>(8), p.at<int>(9), p.at<int>(10), p.at<int>(11),
+                      p.at<int>(12), p.at<int>(13), p.at<int>(14), p.at<int>(15));
+   }},
+  {"depthwise_nhwc", 4,
+   [](const Parameters &p) {
+     depthwise_nhwc(p.pointer(0), p.pointer(1), p.pointer(2), p.pointer(3), p.at<int>(4), p.at<int>(5),
+                    p.at<int>(6), p.at<int>(7), p.at<int>(8), p.at<int>(9), p.at<int>(10), p.at<int>(11),
+                    p.at<int>(12), p.at<int>(13), p.at<int>(14));
+   }},
+  {"pointwise_nhwc", 6,
+   [](const Parameters &p) {
+     pointwise_nhwc(p.pointer(0), p.pointer(1), p.pointer(2), p.pointer(3), p.pointer(4), p.pointer(5),
+                    p.at<int>(6), p.at<int>(7), p.at<int>(8), p.at<int>(9), p.at<int>(10));
+   }},
+};
+
+extern "C" {
+
 CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
   FAIL("cuModuleGetFunction");
   if (!module) return 400;  // CUDA_ERROR_INVALID_HANDLE
-  if (strcmp(name, "silu_inplace") && strcmp(name, "global_average_pool_nhwc")) return 500;  // NOT_FOUND
-  *function = strdup(name);
-  return 0;
-}
-
-static float silu(float x) {
-  extern float expf(float);
-  return x / (1.0f + expf(-x));
+  for (const Kernel &kernel : kernels) {
+    if (strcmp(kernel.name, name) == 0) {
+      *function = (void *)&kernel;
+      return 0;
+    }
+  }
+  return 500;  // CUDA_ERROR_NOT_FOUND
 }
 
 CUresult cuLaunchKernel(void *function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                         unsigned int by, unsigned int bz, unsigned int shared, void *stream, void **parameters,
                         void **extra) {
   FAIL("cuLaunchKernel");
-  if (!function || !parameters || extra) return 1;
+  if (!function || !parameters || extra || !gx || !gy || !gz || !bx || !by || !bz || bx * by * bz > 1024) return 1;
   last_grid[0] = gx; last_grid[1] = gy; last_grid[2] = gz;
   last_block[0] = bx; last_block[1] = by; last_block[2] = bz;
   launches++;
-  const char *name = function;
-  if (strcmp(name, "silu_inplace") == 0) {  // (float *values, int count)
-    CUdeviceptr values = *(CUdeviceptr *)parameters[0];
-    int count = *(int *)parameters[1];
-    if (holding(values, (size_t)count * 4) < 0) return 700;  // CUDA_ERROR_ILLEGAL_ADDRESS
-    if ((unsigned long long)gx * bx < (unsigned long long)count) return 1;  // too few threads
-    float *x = (float *)(uintptr_t)values;
-    for (int i = 0; i < count; i++) x[i] = silu(x[i]);
-    return 0;
+  const Kernel *kernel = (const Kernel *)function;
+  Parameters p{parameters};
+  for (int index = 0; index < kernel->pointers; index++) {
+    CUdeviceptr address = p.at<CUdeviceptr>(index);
+    if (address && holding(address, 4) < 0) return 700;  // CUDA_ERROR_ILLEGAL_ADDRESS
   }
-  if (strcmp(name, "global_average_pool_nhwc") == 0) {  // (const float *input, float *output, int n, int hw, int c)
-    CUdeviceptr input = *(CUdeviceptr *)parameters[0], output = *(CUdeviceptr *)parameters[1];
-    int n = *(int *)parameters[2], hw = *(int *)parameters[3], c = *(int *)parameters[4];
-    if (holding(input, (size_t)n * hw * c * 4) < 0 || holding(output, (size_t)n * c * 4) < 0) return 700;
-    if ((unsigned long long)gx * bx < (unsigned long long)c || gy < (unsigned)n) return 1;
-    const float *in = (const float *)(uintptr_t)input;
-    float *out = (float *)(uintptr_t)output;
-    for (int image = 0; image < n; image++)
-      for (int channel = 0; channel < c; channel++) {
-        float sum = 0;
-        for (int p = 0; p < hw; p++) sum += in[((size_t)image * hw + p) * c + channel];
-        out[image * c + channel] = sum / (float)hw;
+  gridDim = {gx, gy, gz};
+  blockDim = {bx, by, bz};
+  for (unsigned z = 0; z < gz; z++)
+    for (unsigned y = 0; y < gy; y++)
+      for (unsigned x = 0; x < gx; x++) {
+        blockIdx = {x, y, z};
+        for (unsigned tz = 0; tz < bz; tz++)
+          for (unsigned ty = 0; ty < by; ty++)
+            for (unsigned tx = 0; tx < bx; tx++) {
+              threadIdx = {tx, ty, tz};
+              kernel->run(p);
+            }
       }
-    return 0;
-  }
-  return 500;
+  return 0;
 }
 
 CUresult cuGetErrorName(CUresult code, const char **name) {
@@ -197,3 +243,5 @@ CUresult cuGetErrorString(CUresult code, const char **message) {
     default: *message = "stub error"; return 0;
   }
 }
+
+}  // extern "C"

@@ -1,0 +1,43 @@
+import EfficientNetCUDA
+import EfficientNetCore
+import EfficientNetModels
+import EfficientNetTestSupport
+import XCTest
+
+/// The CUDA inference engine against the CPU engine, its kernels' own source run on the CPU by the
+/// stub driver: the shipped Lite0 (real weights, ReLU6, symmetric padding) and a TF-padded B0 with
+/// deterministic weights (SiLU, squeeze-and-excitation, asymmetric "same" padding, residuals), batch
+/// 2 at sizes that are no multiple of 32: logits and pooled features within 1e-4.
+final class CUDAEngineTests: XCTestCase {
+  func testLogitsEqualTheCPUEngines() throws {
+    let stub = try StubDriver.build()
+    let device = try CUDADevice(driver: try CUDADriver(path: stub.path))
+    let allocations = stub.liveAllocations
+    let cases: [(String, EfficientNet, [Int])] = [
+      ("shipped Lite0", try ImageClassifier.pretrainedLite0Model(), [2, 64, 72, 3]),
+      (
+        "tf_efficientnet_b0, deterministic",
+        try DeterministicClassifiers.model(
+          ModelRegistry.configuration(named: "tf_efficientnet_b0")), [2, 57, 70, 3]
+      ),
+    ]
+    for (label, model, shape) in cases {
+      let input = Tensor(
+        shape: shape,
+        values: DeterministicWeights.uniform(count: shape.reduce(1, *), name: label).map { Float(2 * $0) })
+      let expected = try InferenceEngine(model: model).evaluate(input)
+      let engine = try CUDAInferenceEngine(model: model, device: device)
+      let (logits, pooled) = try engine.evaluate(input)
+      let got = try XCTUnwrap(logits)
+      XCTAssertEqual(got.shape, expected.logits?.shape)
+      let logitDifference = zip(got.scalars, expected.logits!.scalars).map { abs($0 - $1) }.max()!
+      let pooledDifference = zip(pooled.scalars, expected.pooledFeatures.scalars).map { abs($0 - $1) }.max()!
+      XCTAssertLessThan(logitDifference, 1e-4, label)
+      XCTAssertLessThan(pooledDifference, 1e-4, label)
+      let spread = expected.logits!.scalars.map(abs).max()!
+      XCTAssertGreaterThan(spread, 1e-2, "\(label): logits that say something")
+      print("\(label): largest logit difference \(logitDifference), pooled \(pooledDifference)")
+    }
+    XCTAssertEqual(stub.liveAllocations, allocations, "the engines' buffers are freed with them")
+  }
+}
