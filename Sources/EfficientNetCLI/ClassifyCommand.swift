@@ -1,4 +1,5 @@
 import ArgumentParser
+import EfficientNetCUDA
 import EfficientNetFiles
 import EfficientNetImageIO
 import EfficientNetKernels
@@ -56,20 +57,26 @@ struct ClassifyCommand: ParsableCommand {
   }
 
   func run() throws {
-    try computeDevice.requireCPUEngine()
+    let gpu = try computeDevice.gpu()
     if let threads { ComputePool.shared.threadCount = threads }
-    let (classifier, weightsFile) = try makeClassifier()
+    let (classifier, weightsFile, network) = try makeClassifier()
+    let engine = try gpu.map { try CUDAInferenceEngine(model: network, device: $0) }
     let files = try ImageFiles.collect(paths)
     try ImageFileLoop.run(files, label: "classify", verb: "classified") { file in
       let predictions = try ModelLoading.attributingOverflow(to: weightsFile) {
-        try classifier.classify(contentsOf: file, top: top)
+        guard let engine else { return try classifier.classify(contentsOf: file, top: top) }
+        let image = try ImageDecoder.decode(contentsOf: file)
+        guard let logits = try engine.evaluate(classifier.inputTensor(for: image)).logits else {
+          throw CommandError("the model has no classifier")
+        }
+        return try classifier.predictions(logits: logits, top: top)
       }
       return json ? try jsonLine(file: file, predictions) : textBlock(file: file, predictions)
     }
   }
 
   /// The classifier, and its weights file as messages name it.
-  private func makeClassifier() throws -> (ImageClassifier, String?) {
+  private func makeClassifier() throws -> (ImageClassifier, String?, EfficientNet) {
     var names: [String]?
     if let labels {
       let text: String
@@ -93,7 +100,7 @@ struct ClassifyCommand: ParsableCommand {
     // Published weights are run with the transform they were measured with (resize, crop, filter,
     // mean/std), which may differ from the variant's defaults.
     if let preprocessing = loaded.preprocessing { classifier.preprocessing = preprocessing }
-    return (classifier, loaded.weightsFile)
+    return (classifier, loaded.weightsFile, network)
   }
 
   private func textBlock(file: URL, _ predictions: [Prediction]) -> String {

@@ -6,9 +6,8 @@ extension ComputeDeviceChoice: ExpressibleByArgument {}
 
 /// `--device cpu|cuda|auto`, shared by the commands that run a network.
 ///
-/// The CUDA binding (driver loading, memory, the project's kernels) is in place and tested against a
-/// stub driver; the CUDA engine that would run EfficientNet on the GPU is not part of this build yet.
-/// So `cuda` is an error that says what was found, and `auto` runs on the CPU and says why.
+/// `classify` runs on the GPU with the CUDA inference engine; the other commands run on the CPU only
+/// so far, where `cuda` is an error that says what was found and `auto` runs on the CPU and says why.
 struct DeviceOptions: ParsableArguments {
   @Option(
     name: .long,
@@ -17,8 +16,26 @@ struct DeviceOptions: ParsableArguments {
   )
   var device: ComputeDeviceChoice = .cpu
 
-  /// Checks the choice; returns when the command runs on the CPU engine, after saying why when
-  /// `auto` fell back to it.
+  /// The GPU to run on for a command the CUDA engine covers (`classify`): nil for the CPU (after
+  /// saying why when `auto` fell back to it).
+  func gpu() throws -> CUDADevice? {
+    guard device != .cpu else { return nil }
+    let resolved: (device: ResolvedComputeDevice, note: String?)
+    do {
+      resolved = try ResolvedComputeDevice.resolve(device)
+    } catch {
+      throw CommandError("--device \(device.rawValue): \(error)")
+    }
+    switch resolved.device {
+    case .cpu:
+      if let note = resolved.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+      return nil
+    case .cuda(let gpu): return gpu
+    }
+  }
+
+  /// Checks the choice for a command that runs on the CPU engine only so far; returns when it may
+  /// run, after saying why when `auto` fell back to the CPU.
   func requireCPUEngine() throws {
     guard device != .cpu else { return }
     let resolved: (device: ResolvedComputeDevice, note: String?)
@@ -32,7 +49,8 @@ struct DeviceOptions: ParsableArguments {
       if let note = resolved.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
     case .cuda(let gpu):
       let found = (try? gpu.summary()) ?? gpu.name
-      let message = "\(found) found, but the CUDA engine is not part of this build yet"
+      let message =
+        "\(found) found, but this command runs on the CPU only so far (the CUDA engine serves classify)"
       guard device == .auto else { throw CommandError("--device cuda: \(message); run with --device cpu") }
       FileHandle.standardError.write(Data("note: --device auto: \(message); running on the CPU\n".utf8))
     }

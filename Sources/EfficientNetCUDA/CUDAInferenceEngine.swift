@@ -89,6 +89,9 @@ public final class CUDAInferenceEngine {
   public func evaluate(_ input: Tensor) throws -> (logits: Tensor?, pooled: Tensor) {
     precondition(
       input.shape.count == 4 && input.shape[3] == configuration.inputChannels, "NHWC input expected")
+    guard input.withUnsafeBufferPointer({ Elementwise.allFinite($0) }) else {
+      throw ModelError.invalidInput(name: "input", reason: "holds NaN or infinite values")
+    }
     let (images, height, width) = (input.shape[0], input.shape[1], input.shape[2])
     var current = try DeviceBuffer(device: device, copying: input.scalars)
     var window = self.window(height, width, kernel: stem.kernel, stride: stem.stride)
@@ -159,7 +162,13 @@ public final class CUDAInferenceEngine {
       logits = Tensor(shape: [images, classifier.outputs], values: try output.download())
     }
     try device.synchronize()
-    return (logits, Tensor(shape: [images, head.outputs], values: try pooled.download()))
+    let features = Tensor(shape: [images, head.outputs], values: try pooled.download())
+    for output in [logits, features].compactMap({ $0 }) {
+      guard output.withUnsafeBufferPointer({ Elementwise.allFinite($0) }) else {
+        throw ModelError.nonFiniteOutput(layer: "the CUDA engine's output")
+      }
+    }
+    return (logits, features)
   }
 
   /// The window of a square convolution over `height`×`width` under the model's padding.

@@ -20,8 +20,46 @@ final class DeviceOptionTests: XCTestCase {
       let result = try CLITool.run(command + ["--device", "cuda"])
       XCTAssertTrue(result.error.contains("--device cuda: no NVIDIA driver"), "\(command): \(result.error)")
     }
+    let cpuOnly = try CLITool.run(["embed", photo, "--output", "/dev/null", "--device", "auto"])
+    XCTAssertTrue(cpuOnly.error.contains("running on the CPU"), cpuOnly.error)
     let bad = try CLITool.run(["run", "--device", "gpu"])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssertTrue(bad.error.contains("'gpu' is invalid for '--device"), bad.error)
+  }
+
+  /// `classify --device cuda` through the stub driver (which runs the CUDA kernels' own source on the
+  /// CPU): the same classes as the CPU, probabilities within 1e-5; other commands say they run on
+  /// the CPU only so far.
+  func testClassifyOnTheCUDAEngineAnswersAsTheCPUDoes() throws {
+    let stub = try StubDriver.build()
+    let photos = ["chelsea.jpg", "coffee.jpg"].map { RepositoryPaths.samples.appendingPathComponent($0).path }
+    let environment = ["EFFICIENTNET_LIBCUDA": stub.path]
+    let cpu = try CLITool.run(["classify", "--json"] + photos)
+    let gpu = try CLITool.run(["classify", "--json", "--device", "cuda"] + photos, environment: environment)
+    XCTAssertEqual(cpu.status, 0, cpu.error)
+    XCTAssertEqual(gpu.status, 0, gpu.error)
+    struct Line: Decodable {
+      struct Entry: Decodable {
+        var `class`: Int
+        var probability: Float
+      }
+      var file: String
+      var top: [Entry]
+    }
+    let decode = { (text: String) in
+      try text.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
+    }
+    let (expected, got) = (try decode(cpu.output), try decode(gpu.output))
+    XCTAssertEqual(got.count, 2)
+    for (a, b) in zip(got, expected) {
+      XCTAssertEqual(a.file, b.file)
+      XCTAssertEqual(a.top.map(\.class), b.top.map(\.class))
+      for (x, y) in zip(a.top, b.top) { XCTAssertEqual(x.probability, y.probability, accuracy: 1e-5) }
+    }
+    XCTAssertEqual(got.first?.top.first?.class, 281)
+    let train = try CLITool.run(["bench", "--iterations", "1", "--device", "cuda"], environment: environment)
+    XCTAssertNotEqual(train.status, 0)
+    XCTAssertTrue(train.error.contains("Stub GPU"), train.error)
+    XCTAssertTrue(train.error.contains("runs on the CPU only so far"), train.error)
   }
 }

@@ -8,36 +8,42 @@ import XCTest
 
 /// The stub `libcuda.so.1` (Stub/cuda_stub.cpp, which includes the project's kernel source),
 /// compiled once per test run with the system C++ compiler, and its control functions, reached through the same loaded library the binding uses.
-enum StubDriver {
+public enum StubDriver {
   /// A build of the stub: its path and its control functions.
-  struct Build {
-    let path: String
+  public struct Build {
+    /// The library's path.
+    public let path: String
     let handle: UnsafeMutableRawPointer
 
-    func function<Function>(_ name: String, as _: Function.Type) -> Function {
+    /// The stub's control function `name`.
+    public func function<Function>(_ name: String, as _: Function.Type) -> Function {
       unsafeBitCast(dlsym(handle, name)!, to: Function.self)
     }
 
     /// Allocations not freed yet.
-    var liveAllocations: Int {
+    public var liveAllocations: Int {
       Int(function("stub_live_allocations", as: (@convention(c) () -> Int32).self)())
     }
     /// Primary-context retains minus releases.
-    var contextRetains: Int { Int(function("stub_context_retains", as: (@convention(c) () -> Int32).self)()) }
+    public var contextRetains: Int {
+      Int(function("stub_context_retains", as: (@convention(c) () -> Int32).self)())
+    }
     /// Modules loaded minus unloaded.
-    var modulesLoaded: Int { Int(function("stub_modules_loaded", as: (@convention(c) () -> Int32).self)()) }
+    public var modulesLoaded: Int {
+      Int(function("stub_modules_loaded", as: (@convention(c) () -> Int32).self)())
+    }
     /// The first four bytes of the last module image, little endian.
-    var imageMagic: UInt32 { function("stub_image_magic", as: (@convention(c) () -> UInt32).self)() }
+    public var imageMagic: UInt32 { function("stub_image_magic", as: (@convention(c) () -> UInt32).self)() }
     /// Makes the next call of `name` return `code`.
-    func fail(_ name: String, code: Int32) {
+    public func fail(_ name: String, code: Int32) {
       function("stub_fail", as: (@convention(c) (UnsafePointer<CChar>, Int32) -> Void).self)(name, code)
     }
     /// Sets how many devices the driver reports.
-    func setDeviceCount(_ count: Int32) {
+    public func setDeviceCount(_ count: Int32) {
       function("stub_set_device_count", as: (@convention(c) (Int32) -> Void).self)(count)
     }
     /// The grid and block of the last launch.
-    var lastLaunch: (grid: [UInt32], block: [UInt32]) {
+    public var lastLaunch: (grid: [UInt32], block: [UInt32]) {
       var grid = [UInt32](repeating: 0, count: 3), block = [UInt32](repeating: 0, count: 3)
       function(
         "stub_last_launch",
@@ -51,7 +57,7 @@ enum StubDriver {
   nonisolated(unsafe) private static var cache: [String: Build] = [:]
 
   /// The stub built with `defines` (e.g. `STUB_OMIT_ALLOCATION`), compiled on first use.
-  static func build(defines: [String] = []) throws -> Build {
+  public static func build(defines: [String] = []) throws -> Build {
     builds.lock()
     defer { builds.unlock() }
     let key = defines.joined(separator: ",")
@@ -84,7 +90,8 @@ enum StubDriver {
 }
 
 /// A failure to build or open the stub.
-struct StubBuildError: Error, CustomStringConvertible {
-  var description: String
+public struct StubBuildError: Error, CustomStringConvertible {
+  /// What failed.
+  public var description: String
   init(_ description: String) { self.description = description }
 }
