@@ -1,4 +1,5 @@
 import ArgumentParser
+import EfficientNetCUDA
 import EfficientNetCore
 import EfficientNetDetection
 import EfficientNetKernels
@@ -80,7 +81,10 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
-    try computeDevice.requireCPUEngine()
+    // Inference of a classifier runs on the CUDA engine when a GPU is chosen; training and detectors
+    // run on the CPU only so far.
+    let gpu = train || DetectorRegistry.isDetector(variant.model) ? nil : try computeDevice.gpu()
+    if gpu == nil { try computeDevice.requireCPUEngine() }
     if DetectorRegistry.isDetector(variant.model) { return try runDetector(variant.model) }
     if let threads { ComputePool.shared.threadCount = threads }
     let configuration = try variant.configuration()
@@ -104,6 +108,12 @@ struct BenchCommand: ParsableCommand {
         network, images: images, labels: labels, timing: timing, generator: &generator)
       // Forward plus a backward of about twice its cost: the usual estimate of a training step's work.
       result.floatingPointOperations = 6 * Double(forwardMultiplyAccumulates)
+    } else if let gpu {
+      // Each iteration: upload, every kernel, synchronize, download of logits and pooled features.
+      let engine = try CUDAInferenceEngine(model: network, device: gpu)
+      FileHandle.standardError.write(Data("running on \(try gpu.summary())\n".utf8))
+      result = BenchResult(times: try timing.run { _ in _ = try engine.evaluate(images) })
+      result.floatingPointOperations = 2 * Double(forwardMultiplyAccumulates)
     } else {
       let engine = InferenceEngine(model: network)
       let times = try timing.run { _ in _ = try engine.evaluate(images) }

@@ -57,7 +57,16 @@ final class DeviceOptionTests: XCTestCase {
       for (x, y) in zip(a.top, b.top) { XCTAssertEqual(x.probability, y.probability, accuracy: 1e-5) }
     }
     XCTAssertEqual(got.first?.top.first?.class, 281)
-    let train = try CLITool.run(["bench", "--iterations", "1", "--device", "cuda"], environment: environment)
+    let bench = try CLITool.run(
+      [
+        "bench", "--model", "lite0", "--resolution", "64", "--iterations", "2", "--warmup", "1", "--device",
+        "cuda",
+        "--json",
+      ], environment: environment)
+    XCTAssertEqual(bench.status, 0, bench.error)
+    XCTAssertTrue(bench.error.contains("running on Stub GPU"), bench.error)
+    let train = try CLITool.run(
+      ["bench", "--train", "--iterations", "1", "--device", "cuda"], environment: environment)
     XCTAssertNotEqual(train.status, 0)
     XCTAssertTrue(train.error.contains("Stub GPU"), train.error)
     XCTAssertTrue(train.error.contains("runs on the CPU only so far"), train.error)
