@@ -122,4 +122,24 @@ __global__ void pointwise_nhwc(const float *input, const float *weights, const f
   }
 }
 
+// The epilogue of a cuBLAS product, in place: output[m, o] = act(output[m, o] + bias[o]) + residual[m, o]
+// (residual may be null).
+__global__ void bias_activation_nhwc(float *output, const float *bias, const float *residual, int rows, int outputs,
+                                     int activation) {
+  long long count = (long long)rows * outputs;
+  GRID_STRIDE_LOOP(index, count) {
+    float value = activate(output[index] + bias[index % outputs], activation);
+    output[index] = residual ? value + residual[index] : value;
+  }
+}
+
+// values[n, p, c] *= gate[n, c] in place (squeeze-and-excitation before a cuBLAS projection).
+__global__ void scale_channels_nhwc(float *values, const float *gate, int images, int pixels, int channels) {
+  long long count = (long long)images * pixels * channels;
+  GRID_STRIDE_LOOP(index, count) {
+    long long n = index / ((long long)pixels * channels);
+    values[index] *= gate[n * channels + index % channels];
+  }
+}
+
 }

@@ -7,14 +7,20 @@ import EfficientNetModels
 /// uploaded once, activations NHWC on the device, one kernel per layer with its activation, the
 /// squeeze-and-excitation gate and the residual fused into the projection.
 ///
-/// First form, for correctness: every layer is a one-output-per-thread kernel (no cuBLAS or cuDNN
-/// yet), buffers are allocated per call, and nothing here has been timed on a GPU. The tests run
-/// these kernels' own source on the CPU through the stub driver and compare the logits with the
-/// CPU engine's.
+/// The 1×1 convolutions and the classifier go through cuBLAS when it loads (`cublasGemmEx`, strict
+/// fp32 unless ``CUBLAS/computeType`` says otherwise) with the bias, activation and residual in one
+/// epilogue kernel; without it, through the project's own pointwise kernel. First form, for
+/// correctness: no cuDNN yet, buffers allocated per call, nothing timed on a GPU yet. The tests run
+/// the kernels' own source on the CPU through the stub driver (and a stub cuBLAS) and compare the
+/// logits with the CPU engine's.
 public final class CUDAInferenceEngine {
   /// The GPU the engine runs on.
   public let device: CUDADevice
   let kernels: ProjectKernels
+  /// cuBLAS, when it loaded; nil runs the 1×1 convolutions on the project's own kernel.
+  public let cublas: CUBLAS?
+  /// Why cuBLAS is not used, when it is not.
+  public let cublasNote: String?
   let configuration: Configuration
   let modelActivation: ProjectKernels.Activation
   let stem: DeviceLayer
@@ -38,10 +44,19 @@ public final class CUDAInferenceEngine {
     let projection: DeviceLayer
   }
 
-  /// Folds and uploads `model`'s weights onto `device`.
-  public init(model: EfficientNet, device: CUDADevice) throws {
+  /// Folds and uploads `model`'s weights onto `device`; `cublasLibrary` nil (or a cuBLAS that does
+  /// not load) runs the 1×1 convolutions on the project's own kernel.
+  public init(model: EfficientNet, device: CUDADevice, cublasLibrary: String? = CUBLAS.defaultLibrary) throws
+  {
     self.device = device
     kernels = try ProjectKernels(device: device)
+    do {
+      cublas = try cublasLibrary.map { try CUBLAS(device: device, path: $0) }
+      cublasNote = cublasLibrary == nil ? "cuBLAS not asked for" : nil
+    } catch {
+      cublas = nil
+      cublasNote = "\(error)"
+    }
     configuration = model.configuration
     let activation: ProjectKernels.Activation
     switch model.configuration.activation {
@@ -107,11 +122,9 @@ public final class CUDAInferenceEngine {
       var depthwiseInput = current
       if let expansion = layers.expansion {
         depthwiseInput = try DeviceBuffer(device: device, count: images * h * w * expansion.outputs)
-        try kernels.pointwise(
-          current, weights: expansion.weights, bias: expansion.bias, gate: nil, residual: nil,
-          into: depthwiseInput,
-          rows: images * h * w, depth: expansion.inputs, outputs: expansion.outputs, pixels: h * w,
-          activation: expansion.activation)
+        try pointwise(
+          current, expansion, gate: nil, residual: nil, into: depthwiseInput, rows: images * h * w,
+          pixels: h * w)
       }
       window = self.window(h, w, kernel: block.kernelSize, stride: block.stride)
       let pixels = window.outputHeight * window.outputWidth
@@ -138,27 +151,23 @@ public final class CUDAInferenceEngine {
         gate = expanded
       }
       next = try DeviceBuffer(device: device, count: images * pixels * block.outputChannels)
-      try kernels.pointwise(
-        depthwiseOutput, weights: layers.projection.weights, bias: layers.projection.bias, gate: gate,
-        residual: block.hasResidual ? current : nil, into: next, rows: images * pixels, depth: channels,
-        outputs: block.outputChannels, pixels: pixels, activation: layers.projection.activation)
+      try pointwise(
+        depthwiseOutput, layers.projection, gate: gate, residual: block.hasResidual ? current : nil,
+        into: next,
+        rows: images * pixels, pixels: pixels)
       current = next
       (h, w) = (window.outputHeight, window.outputWidth)
     }
     let headOutput = try DeviceBuffer(device: device, count: images * h * w * head.outputs)
-    try kernels.pointwise(
-      current, weights: head.weights, bias: head.bias, gate: nil, residual: nil, into: headOutput,
-      rows: images * h * w,
-      depth: head.inputs, outputs: head.outputs, pixels: h * w, activation: head.activation)
+    try pointwise(
+      current, head, gate: nil, residual: nil, into: headOutput, rows: images * h * w, pixels: h * w)
     let pooled = try DeviceBuffer(device: device, count: images * head.outputs)
     try kernels.globalAveragePool(
       headOutput, into: pooled, images: images, pixels: h * w, channels: head.outputs)
     var logits: Tensor?
     if let classifier {
       let output = try DeviceBuffer(device: device, count: images * classifier.outputs)
-      try kernels.pointwise(
-        pooled, weights: classifier.weights, bias: classifier.bias, gate: nil, residual: nil, into: output,
-        rows: images, depth: classifier.inputs, outputs: classifier.outputs, pixels: 1, activation: .identity)
+      try pointwise(pooled, classifier, gate: nil, residual: nil, into: output, rows: images, pixels: 1)
       logits = Tensor(shape: [images, classifier.outputs], values: try output.download())
     }
     try device.synchronize()
@@ -169,6 +178,30 @@ public final class CUDAInferenceEngine {
       }
     }
     return (logits, features)
+  }
+
+  /// A 1×1 layer over `rows` rows of `pixels` per image: cuBLAS and the epilogue kernel (the gate
+  /// scaling the input first, in place), or the project's pointwise kernel.
+  private func pointwise(
+    _ input: DeviceBuffer, _ layer: DeviceLayer, gate: DeviceBuffer?, residual: DeviceBuffer?,
+    into output: DeviceBuffer, rows: Int, pixels: Int
+  ) throws {
+    guard let cublas else {
+      return try kernels.pointwise(
+        input, weights: layer.weights, bias: layer.bias, gate: gate, residual: residual, into: output,
+        rows: rows,
+        depth: layer.inputs, outputs: layer.outputs, pixels: pixels, activation: layer.activation)
+    }
+    if let gate {
+      try kernels.scaleChannels(
+        input, gate: gate, images: rows / pixels, pixels: pixels, channels: layer.inputs)
+    }
+    try cublas.multiply(
+      input: input, weights: layer.weights, output: output, rows: rows, depth: layer.inputs,
+      outputs: layer.outputs)
+    try kernels.biasActivation(
+      output, bias: layer.bias, residual: residual, rows: rows, outputs: layer.outputs,
+      activation: layer.activation)
   }
 
   /// The window of a square convolution over `height`×`width` under the model's padding.

@@ -3,7 +3,7 @@
 public final class ProjectKernels: @unchecked Sendable {
   /// The loaded module.
   public let module: CUDAModule
-  private let silu, averagePool, convolution, depthwise, pointwise: CUDAFunction
+  private let silu, averagePool, convolution, depthwise, pointwise, epilogue, scaleChannels: CUDAFunction
   /// Threads per block.
   static let threadsPerBlock = 256
   /// The most blocks a one-dimensional launch uses (the kernels loop over the rest).
@@ -43,6 +43,8 @@ public final class ProjectKernels: @unchecked Sendable {
     convolution = try module.function("convolution_nhwc")
     depthwise = try module.function("depthwise_nhwc")
     pointwise = try module.function("pointwise_nhwc")
+    epilogue = try module.function("bias_activation_nhwc")
+    scaleChannels = try module.function("scale_channels_nhwc")
   }
 
   /// The size of the embedded fatbin and the digest of the source it came from.
@@ -124,5 +126,27 @@ public final class ProjectKernels: @unchecked Sendable {
         .buffer(input), .buffer(weights), .buffer(bias), gate.map(KernelArgument.buffer) ?? .null,
         residual.map(KernelArgument.buffer) ?? .null, .buffer(output),
       ] + [rows, depth, outputs, pixels, Int(activation.rawValue)].map { .int32(Int32($0)) })
+  }
+
+  /// `output[m, o] = act(output[m, o] + bias[o]) + residual[m, o]` in place: a cuBLAS product's epilogue.
+  public func biasActivation(
+    _ output: DeviceBuffer, bias: DeviceBuffer, residual: DeviceBuffer?, rows: Int, outputs: Int,
+    activation: Activation
+  ) throws {
+    try launch(
+      epilogue, count: rows * outputs,
+      [.buffer(output), .buffer(bias), residual.map(KernelArgument.buffer) ?? .null]
+        + [rows, outputs, Int(activation.rawValue)].map { .int32(Int32($0)) })
+  }
+
+  /// `values[n, p, c] *= gate[n, c]` in place.
+  public func scaleChannels(
+    _ values: DeviceBuffer, gate: DeviceBuffer, images: Int, pixels: Int, channels: Int
+  )
+    throws
+  {
+    try launch(
+      scaleChannels, count: images * pixels * channels,
+      [.buffer(values), .buffer(gate)] + [images, pixels, channels].map { .int32(Int32($0)) })
   }
 }

@@ -7,7 +7,8 @@ import XCTest
 /// The CUDA inference engine against the CPU engine, its kernels' own source run on the CPU by the
 /// stub driver: the shipped Lite0 (real weights, ReLU6, symmetric padding) and a TF-padded B0 with
 /// deterministic weights (SiLU, squeeze-and-excitation, asymmetric "same" padding, residuals), batch
-/// 2 at sizes that are no multiple of 32: logits and pooled features within 1e-4.
+/// 2 at sizes that are no multiple of 32, on the project's own pointwise kernel and through (a stub)
+/// cuBLAS: logits and pooled features within 1e-4.
 final class CUDAEngineTests: XCTestCase {
   func testLogitsEqualTheCPUEngines() throws {
     let stub = try StubDriver.build()
@@ -26,17 +27,26 @@ final class CUDAEngineTests: XCTestCase {
         shape: shape,
         values: DeterministicWeights.uniform(count: shape.reduce(1, *), name: label).map { Float(2 * $0) })
       let expected = try InferenceEngine(model: model).evaluate(input)
-      let engine = try CUDAInferenceEngine(model: model, device: device)
-      let (logits, pooled) = try engine.evaluate(input)
-      let got = try XCTUnwrap(logits)
-      XCTAssertEqual(got.shape, expected.logits?.shape)
-      let logitDifference = zip(got.scalars, expected.logits!.scalars).map { abs($0 - $1) }.max()!
-      let pooledDifference = zip(pooled.scalars, expected.pooledFeatures.scalars).map { abs($0 - $1) }.max()!
-      XCTAssertLessThan(logitDifference, 1e-4, label)
-      XCTAssertLessThan(pooledDifference, 1e-4, label)
-      let spread = expected.logits!.scalars.map(abs).max()!
-      XCTAssertGreaterThan(spread, 1e-2, "\(label): logits that say something")
-      print("\(label): largest logit difference \(logitDifference), pooled \(pooledDifference)")
+      let cublas = try StubDriver.buildCUBLAS()
+      let productsBefore = cublas.cublasProducts.count
+      for library in [nil, cublas.path] {
+        let engine = try CUDAInferenceEngine(model: model, device: device, cublasLibrary: library)
+        XCTAssertEqual(engine.cublas == nil, library == nil, engine.cublasNote ?? "")
+        let (logits, pooled) = try engine.evaluate(input)
+        let got = try XCTUnwrap(logits)
+        XCTAssertEqual(got.shape, expected.logits?.shape)
+        let logitDifference = zip(got.scalars, expected.logits!.scalars).map { abs($0 - $1) }.max()!
+        let pooledDifference = zip(pooled.scalars, expected.pooledFeatures.scalars).map { abs($0 - $1) }
+          .max()!
+        let path = library == nil ? "own kernels" : "cuBLAS"
+        XCTAssertLessThan(logitDifference, 1e-4, "\(label), \(path)")
+        XCTAssertLessThan(pooledDifference, 1e-4, "\(label), \(path)")
+        let spread = expected.logits!.scalars.map(abs).max()!
+        XCTAssertGreaterThan(spread, 1e-2, "\(label): logits that say something")
+        print("\(label), \(path): largest logit difference \(logitDifference), pooled \(pooledDifference)")
+      }
+      XCTAssertGreaterThan(cublas.cublasProducts.count, productsBefore, "the cuBLAS path ran products")
+      XCTAssertEqual(cublas.cublasProducts.lastComputeType, 68, "strict fp32 by default")
     }
     XCTAssertEqual(stub.liveAllocations, allocations, "the engines' buffers are freed with them")
   }

@@ -42,6 +42,13 @@ public enum StubDriver {
     public func setDeviceCount(_ count: Int32) {
       function("stub_set_device_count", as: (@convention(c) (Int32) -> Void).self)(count)
     }
+    /// Products the stub cuBLAS computed, and the compute type of the last.
+    public var cublasProducts: (count: Int, lastComputeType: Int) {
+      (
+        Int(function("stub_cublas_products", as: (@convention(c) () -> Int32).self)()),
+        Int(function("stub_cublas_last_compute_type", as: (@convention(c) () -> Int32).self)())
+      )
+    }
     /// The grid and block of the last launch.
     public var lastLaunch: (grid: [UInt32], block: [UInt32]) {
       var grid = [UInt32](repeating: 0, count: 3), block = [UInt32](repeating: 0, count: 3)
@@ -56,17 +63,28 @@ public enum StubDriver {
   private static let builds = NSLock()
   nonisolated(unsafe) private static var cache: [String: Build] = [:]
 
+  /// The stub cuBLAS (Stub/cublas_stub.cpp) as `libcublas.so.13`: its path and its handle.
+  public static func buildCUBLAS() throws -> Build {
+    try build(source: "cublas_stub.cpp", library: "libcublas.so.13", defines: [])
+  }
+
   /// The stub built with `defines` (e.g. `STUB_OMIT_ALLOCATION`), compiled on first use.
   public static func build(defines: [String] = []) throws -> Build {
+    try build(source: "cuda_stub.cpp", library: "libcuda.so.1", defines: defines)
+  }
+
+  private static func build(source name: String, library libraryName: String, defines: [String]) throws
+    -> Build
+  {
     builds.lock()
     defer { builds.unlock() }
-    let key = defines.joined(separator: ",")
+    let key = ([name] + defines).joined(separator: ",")
     if let build = cache[key] { return build }
-    let source = RepositoryPaths.root.appendingPathComponent("Tests/CUDATests/Stub/cuda_stub.cpp")
+    let source = RepositoryPaths.root.appendingPathComponent("Tests/CUDATests/Stub/\(name)")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
       "cuda-stub-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let library = folder.appendingPathComponent("libcuda.so.1").path
+    let library = folder.appendingPathComponent(libraryName).path
     let compiler = ["/usr/bin/c++", "/usr/bin/g++", "/usr/bin/clang++"].first {
       FileManager.default.isExecutableFile(atPath: $0)
     }

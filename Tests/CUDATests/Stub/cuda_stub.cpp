@@ -177,6 +177,14 @@ static const Kernel kernels[] = {
      pointwise_nhwc(p.pointer(0), p.pointer(1), p.pointer(2), p.pointer(3), p.pointer(4), p.pointer(5),
                     p.at<int>(6), p.at<int>(7), p.at<int>(8), p.at<int>(9), p.at<int>(10));
    }},
+  {"bias_activation_nhwc", 3,
+   [](const Parameters &p) {
+     bias_activation_nhwc(p.pointer(0), p.pointer(1), p.pointer(2), p.at<int>(3), p.at<int>(4), p.at<int>(5));
+   }},
+  {"scale_channels_nhwc", 2,
+   [](const Parameters &p) {
+     scale_channels_nhwc(p.pointer(0), p.pointer(1), p.at<int>(2), p.at<int>(3), p.at<int>(4));
+   }},
 };
 
 extern "C" {
