@@ -9,17 +9,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
   prepare)
+    # Foundation's static URLSession links libcurl (the weights hub downloads with it).
+    dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || apt-get install -y -qq libcurl4-openssl-dev
     swift build -c release --static-swift-stdlib --product efficientnet --scratch-path .build-static
-    mkdir -p DeviceCheck
+    rm -rf DeviceCheck && mkdir -p DeviceCheck
     cp .build-static/release/efficientnet DeviceCheck/efficientnet
     strip DeviceCheck/efficientnet
-    for library in libjpeg.so.62 libpng16.so.16; do
-      cp "$(ldconfig -p | awk -v name="$library" '$1 == name { print $NF; exit }')" DeviceCheck/
-    done
+    # Every shared library it needs beyond glibc and the C++ runtime travels with it.
+    ldd DeviceCheck/efficientnet | awk '$3 ~ /^\// { print $3 }' \
+      | grep -vE '/(libc|libm|libpthread|libdl|librt|libresolv|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' \
+      | xargs -r -I{} cp -L {} DeviceCheck/
     xz -9 -f DeviceCheck/efficientnet
     ls -la DeviceCheck
     ;;
   run)
+    set +e +o pipefail  # every step reports, whatever the one before it did
     work=$(mktemp -d)
     xz -dc DeviceCheck/efficientnet.xz > "$work/efficientnet" && chmod +x "$work/efficientnet"
     site=$(python3 -c "import site; print(site.getsitepackages()[0])")
