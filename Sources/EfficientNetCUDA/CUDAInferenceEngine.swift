@@ -10,7 +10,7 @@ import EfficientNetModels
 /// The 1×1 convolutions and the classifier go through cuBLAS when it loads (`cublasGemmEx`, strict
 /// fp32 unless ``CUBLAS/computeType`` says otherwise) with the bias, activation and residual in one
 /// epilogue kernel; without it, through the project's own pointwise kernel. First form, for
-/// correctness: no cuDNN yet, buffers allocated per call, nothing timed on a GPU yet. The tests run
+/// correctness: no cuDNN yet, nothing timed on a GPU yet. The tests run
 /// the kernels' own source on the CPU through the stub driver (and a stub cuBLAS) and compare the
 /// logits with the CPU engine's.
 public final class CUDAInferenceEngine {
@@ -27,6 +27,7 @@ public final class CUDAInferenceEngine {
   let blocks: [DeviceBlock]
   let head: DeviceLayer
   let classifier: DeviceLayer?
+  private let workspace: DeviceWorkspace
 
   /// One layer's weights and bias on the device, with its shape and activation.
   struct DeviceLayer {
@@ -97,10 +98,12 @@ public final class CUDAInferenceEngine {
     }
     head = try upload(layout.head)
     classifier = try layout.classifier.map { try upload($0, linear: true) }
+    workspace = DeviceWorkspace(device: device)
   }
 
   /// The logits `[N, classes]` (nil for a headless model) and pooled features `[N, F]` of an NHWC
   /// input `[N, H, W, C]`, the same numbers as ``InferenceEngine`` gives within float rounding.
+  /// Buffers are kept from call to call (an engine is for one thread at a time).
   public func evaluate(_ input: Tensor) throws -> (logits: Tensor?, pooled: Tensor) {
     precondition(
       input.shape.count == 4 && input.shape[3] == configuration.inputChannels, "NHWC input expected")
@@ -108,10 +111,12 @@ public final class CUDAInferenceEngine {
       throw ModelError.invalidInput(name: "input", reason: "holds NaN or infinite values")
     }
     let (images, height, width) = (input.shape[0], input.shape[1], input.shape[2])
-    var current = try DeviceBuffer(device: device, copying: input.scalars)
+    var current = try workspace.buffer(.input, count: input.count)
+    try current.upload(input.scalars)
     var window = self.window(height, width, kernel: stem.kernel, stride: stem.stride)
-    var next = try DeviceBuffer(
-      device: device, count: images * window.outputHeight * window.outputWidth * stem.outputs)
+    var side = 0  // which of the two activation buffers the next output goes to
+    var next = try workspace.buffer(
+      .activation(side), count: images * window.outputHeight * window.outputWidth * stem.outputs)
     try kernels.convolution(
       current, weights: stem.weights, bias: stem.bias, into: next, images: images, inputChannels: stem.inputs,
       outputChannels: stem.outputs, window: window, activation: stem.activation)
@@ -121,7 +126,7 @@ public final class CUDAInferenceEngine {
       let block = layers.block
       var depthwiseInput = current
       if let expansion = layers.expansion {
-        depthwiseInput = try DeviceBuffer(device: device, count: images * h * w * expansion.outputs)
+        depthwiseInput = try workspace.buffer(.expanded, count: images * h * w * expansion.outputs)
         try pointwise(
           current, expansion, gate: nil, residual: nil, into: depthwiseInput, rows: images * h * w,
           pixels: h * w)
@@ -129,28 +134,29 @@ public final class CUDAInferenceEngine {
       window = self.window(h, w, kernel: block.kernelSize, stride: block.stride)
       let pixels = window.outputHeight * window.outputWidth
       let channels = block.expandedChannels
-      let depthwiseOutput = try DeviceBuffer(device: device, count: images * pixels * channels)
+      let depthwiseOutput = try workspace.buffer(.depthwise, count: images * pixels * channels)
       try kernels.depthwise(
         depthwiseInput, weights: layers.depthwise.weights, bias: layers.depthwise.bias, into: depthwiseOutput,
         images: images, channels: channels, window: window, activation: layers.depthwise.activation)
       var gate: DeviceBuffer?
       if let (reduce, expand) = layers.squeezeExcitation {
-        let means = try DeviceBuffer(device: device, count: images * channels)
+        let means = try workspace.buffer(.means, count: images * channels)
         try kernels.globalAveragePool(
           depthwiseOutput, into: means, images: images, pixels: pixels, channels: channels)
-        let reduced = try DeviceBuffer(device: device, count: images * reduce.outputs)
+        let reduced = try workspace.buffer(.reduced, count: images * reduce.outputs)
         try kernels.pointwise(
           means, weights: reduce.weights, bias: reduce.bias, gate: nil, residual: nil, into: reduced,
           rows: images,
           depth: channels, outputs: reduce.outputs, pixels: 1, activation: reduce.activation)
-        let expanded = try DeviceBuffer(device: device, count: images * channels)
+        let expanded = try workspace.buffer(.gate, count: images * channels)
         try kernels.pointwise(
           reduced, weights: expand.weights, bias: expand.bias, gate: nil, residual: nil, into: expanded,
           rows: images,
           depth: reduce.outputs, outputs: channels, pixels: 1, activation: expand.activation)
         gate = expanded
       }
-      next = try DeviceBuffer(device: device, count: images * pixels * block.outputChannels)
+      side = 1 - side
+      next = try workspace.buffer(.activation(side), count: images * pixels * block.outputChannels)
       try pointwise(
         depthwiseOutput, layers.projection, gate: gate, residual: block.hasResidual ? current : nil,
         into: next,
@@ -158,20 +164,22 @@ public final class CUDAInferenceEngine {
       current = next
       (h, w) = (window.outputHeight, window.outputWidth)
     }
-    let headOutput = try DeviceBuffer(device: device, count: images * h * w * head.outputs)
+    let headOutput = try workspace.buffer(.head, count: images * h * w * head.outputs)
     try pointwise(
       current, head, gate: nil, residual: nil, into: headOutput, rows: images * h * w, pixels: h * w)
-    let pooled = try DeviceBuffer(device: device, count: images * head.outputs)
+    let pooled = try workspace.buffer(.pooled, count: images * head.outputs)
     try kernels.globalAveragePool(
       headOutput, into: pooled, images: images, pixels: h * w, channels: head.outputs)
     var logits: Tensor?
     if let classifier {
-      let output = try DeviceBuffer(device: device, count: images * classifier.outputs)
+      let output = try workspace.buffer(.logits, count: images * classifier.outputs)
       try pointwise(pooled, classifier, gate: nil, residual: nil, into: output, rows: images, pixels: 1)
-      logits = Tensor(shape: [images, classifier.outputs], values: try output.download())
+      logits = Tensor(
+        shape: [images, classifier.outputs], values: try output.download(prefix: images * classifier.outputs))
     }
     try device.synchronize()
-    let features = Tensor(shape: [images, head.outputs], values: try pooled.download())
+    let features = Tensor(
+      shape: [images, head.outputs], values: try pooled.download(prefix: images * head.outputs))
     for output in [logits, features].compactMap({ $0 }) {
       guard output.withUnsafeBufferPointer({ Elementwise.allFinite($0) }) else {
         throw ModelError.nonFiniteOutput(layer: "the CUDA engine's output")

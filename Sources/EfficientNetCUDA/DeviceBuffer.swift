@@ -26,22 +26,47 @@ public final class DeviceBuffer: @unchecked Sendable {
 
   deinit { _ = device.driver.memoryFree(address) }
 
-  /// Copies `values` (exactly ``count`` of them) to the device.
+  /// Copies `values` (at most ``count`` of them) to the start of the buffer.
   public func upload(_ values: [Float]) throws {
-    precondition(values.count == count, "DeviceBuffer.upload: \(values.count) values for \(count)")
+    precondition(values.count <= count, "DeviceBuffer.upload: \(values.count) values for \(count)")
     try values.withUnsafeBytes { bytes in
       guard let base = bytes.baseAddress else { return }
       try device.driver.check(device.driver.copyHostToDevice(address, base, bytes.count), "cuMemcpyHtoD_v2")
     }
   }
 
-  /// The buffer's values, copied to the host.
-  public func download() throws -> [Float] {
-    var values = [Float](repeating: 0, count: count)
+  /// The buffer's first `prefix` values (all by default), copied to the host.
+  public func download(prefix: Int? = nil) throws -> [Float] {
+    let length = prefix ?? count
+    precondition(length <= count, "DeviceBuffer.download: \(length) values of \(count)")
+    var values = [Float](repeating: 0, count: length)
     try values.withUnsafeMutableBytes { bytes in
       guard let base = bytes.baseAddress else { return }
       try device.driver.check(device.driver.copyDeviceToHost(base, address, bytes.count), "cuMemcpyDtoH_v2")
     }
     return values
+  }
+}
+
+/// Device buffers an engine reuses from call to call, one per slot, each grown to the largest size
+/// asked of it: after the first evaluation of a shape, evaluations allocate nothing.
+final class DeviceWorkspace {
+  /// What a buffer is for.
+  enum Slot: Hashable {
+    case input, activation(Int), expanded, depthwise, means, reduced, gate, head, pooled, logits
+  }
+
+  private let device: CUDADevice
+  private var buffers: [Slot: DeviceBuffer] = [:]
+
+  init(device: CUDADevice) { self.device = device }
+
+  /// The buffer of `slot`, holding at least `count` floats.
+  func buffer(_ slot: Slot, count: Int) throws -> DeviceBuffer {
+    if let buffer = buffers[slot], buffer.count >= count { return buffer }
+    buffers[slot] = nil  // free the smaller one first
+    let buffer = try DeviceBuffer(device: device, count: count)
+    buffers[slot] = buffer
+    return buffer
   }
 }

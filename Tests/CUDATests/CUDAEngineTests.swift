@@ -50,4 +50,30 @@ final class CUDAEngineTests: XCTestCase {
     }
     XCTAssertEqual(stub.liveAllocations, allocations, "the engines' buffers are freed with them")
   }
+
+  /// After the first evaluation of a shape, evaluations allocate nothing and give the same bits; a
+  /// larger shape grows the buffers and still answers as the CPU does.
+  func testBuffersAreReusedFromCallToCall() throws {
+    let stub = try StubDriver.build()
+    let device = try CUDADevice(driver: try CUDADriver(path: stub.path))
+    let model = try ImageClassifier.pretrainedLite0Model()
+    let engine = try CUDAInferenceEngine(model: model, device: device, cublasLibrary: nil)
+    func input(_ shape: [Int]) -> Tensor {
+      Tensor(
+        shape: shape,
+        values: DeterministicWeights.uniform(count: shape.reduce(1, *), name: "\(shape)").map(Float.init))
+    }
+    let small = input([1, 48, 40, 3])
+    let first = try engine.evaluate(small).logits
+    let allocations = stub.liveAllocations
+    let second = try engine.evaluate(small).logits
+    XCTAssertEqual(stub.liveAllocations, allocations, "the second call allocates nothing")
+    XCTAssertEqual(first, second)
+    let large = input([2, 64, 64, 3])
+    let expected = try InferenceEngine(model: model).evaluate(large).logits!
+    let got = try XCTUnwrap(try engine.evaluate(large).logits)
+    XCTAssertLessThan(zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max()!, 1e-4)
+    let again = try XCTUnwrap(try engine.evaluate(small).logits)
+    XCTAssertEqual(again, first, "a smaller shape after a larger one, in the grown buffers")
+  }
 }
