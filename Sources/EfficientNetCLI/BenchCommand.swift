@@ -110,7 +110,7 @@ struct BenchCommand: ParsableCommand {
       result.floatingPointOperations = 6 * Double(forwardMultiplyAccumulates)
     } else if let gpu {
       // Each iteration: upload, every kernel, synchronize, download of logits and pooled features.
-      let engine = try CUDAInferenceEngine(model: network, device: gpu)
+      let engine = try computeDevice.engine(for: network, on: gpu)
       FileHandle.standardError.write(Data("running on \(try gpu.summary())\n".utf8))
       result = BenchResult(times: try timing.run { _ in _ = try engine.evaluate(images) })
       result.floatingPointOperations = 2 * Double(forwardMultiplyAccumulates)

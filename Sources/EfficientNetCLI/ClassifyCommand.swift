@@ -60,7 +60,7 @@ struct ClassifyCommand: ParsableCommand {
     let gpu = try computeDevice.gpu()
     if let threads { ComputePool.shared.threadCount = threads }
     let (classifier, weightsFile, network) = try makeClassifier()
-    let engine = try gpu.map { try CUDAInferenceEngine(model: network, device: $0) }
+    let engine = try gpu.map { try computeDevice.engine(for: network, on: $0) }
     let files = try ImageFiles.collect(paths)
     try ImageFileLoop.run(files, label: "classify", verb: "classified") { file in
       let predictions = try ModelLoading.attributingOverflow(to: weightsFile) {

@@ -1,8 +1,22 @@
 import ArgumentParser
 import EfficientNetCUDA
+import EfficientNetModels
 import Foundation
 
 extension ComputeDeviceChoice: ExpressibleByArgument {}
+
+/// `--precision`: how the GPU's matrix products take their inputs.
+enum GPUPrecision: String, ExpressibleByArgument, CaseIterable {
+  case fp32, tf32, bf16
+
+  var computeType: CUBLAS.ComputeType {
+    switch self {
+    case .fp32: return .float32
+    case .tf32: return .tensorFloat32
+    case .bf16: return .bfloat16
+    }
+  }
+}
 
 /// `--device cpu|cuda|auto`, shared by the commands that run a network.
 ///
@@ -15,6 +29,27 @@ struct DeviceOptions: ParsableArguments {
       "Where to run: cpu (default), cuda (an NVIDIA GPU; an error without one) or auto (the GPU when usable)."
   )
   var device: ComputeDeviceChoice = .cpu
+
+  @Option(
+    name: .long,
+    help:
+      "GPU matrix products: fp32 (strict, default), tf32 or bf16 (tensor-core inputs, float32 accumulation); cuBLAS only."
+  )
+  var precision: GPUPrecision = .fp32
+
+  /// The CUDA engine for `model` on `gpu`, with the chosen precision for its cuBLAS products.
+  func engine(for model: EfficientNet, on gpu: CUDADevice) throws -> CUDAInferenceEngine {
+    let engine = try CUDAInferenceEngine(model: model, device: gpu)
+    if let cublas = engine.cublas {
+      cublas.computeType = precision.computeType
+    } else if precision != .fp32 {
+      FileHandle.standardError.write(
+        Data(
+          "note: --precision \(precision.rawValue) needs cuBLAS (\(engine.cublasNote ?? "not loaded")); fp32 kernels run\n"
+            .utf8))
+    }
+    return engine
+  }
 
   /// The GPU to run on for a command the CUDA engine covers (`classify`): nil for the CPU (after
   /// saying why when `auto` fell back to it).

@@ -57,6 +57,18 @@ final class DeviceOptionTests: XCTestCase {
       for (x, y) in zip(a.top, b.top) { XCTAssertEqual(x.probability, y.probability, accuracy: 1e-5) }
     }
     XCTAssertEqual(got.first?.top.first?.class, 281)
+    let cublas = try StubDriver.buildCUBLAS()
+    let tf32 = try CLITool.run(
+      ["classify", "--json", "--device", "cuda", "--precision", "tf32"] + photos,
+      environment: environment.merging(["EFFICIENTNET_LIBCUBLAS": cublas.path, "STUB_CUBLAS_TRACE": "1"]) {
+        $1
+      })
+    XCTAssertEqual(tf32.status, 0, tf32.error)
+    XCTAssertTrue(tf32.error.contains("compute type 77"), "TF32 reached cuBLAS: \(tf32.error)")
+    XCTAssertEqual(try decode(tf32.output).map { $0.top.map(\.class) }, expected.map { $0.top.map(\.class) })
+    let noBLAS = try CLITool.run(
+      ["classify", "--device", "cuda", "--precision", "bf16", photos[0]], environment: environment)
+    XCTAssertTrue(noBLAS.error.contains("--precision bf16 needs cuBLAS"), noBLAS.error)
     let bench = try CLITool.run(
       [
         "bench", "--model", "lite0", "--resolution", "64", "--iterations", "2", "--warmup", "1", "--device",

@@ -2,6 +2,8 @@
 // C = alpha op(A) op(B) + beta C in cuBLAS's column-major convention on the stub's host-backed "device"
 // memory, and refuses what cuBLAS refuses (leading dimensions too small, other data types, unknown
 // compute types), so that the engine's transposes and leading dimensions are checked.
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern "C" {
@@ -44,6 +46,7 @@ int cublasGemmEx(void *handle, int transa, int transb, int m, int n, int k, cons
       }
       C[i + (long)j * ldc] = scale * sum + (keep == 0.0f ? 0.0f : keep * C[i + (long)j * ldc]);
     }
+  if (products == 0 && getenv("STUB_CUBLAS_TRACE")) fprintf(stderr, "stub cublasGemmEx: compute type %d\n", compute_type);
   products++;
   last_compute_type = compute_type;
   return 0;
