@@ -36,8 +36,10 @@ case "${1:-}" in
     "$work/efficientnet" classify --json --top 3 --device cuda Samples/chelsea.jpg Samples/coffee.jpg
     echo "== ours on the GPU (strict fp32, own kernels)"
     for batch in 1 256; do
-      timeout 120 "$work/efficientnet" bench --model efficientnet_b0 --batch "$batch" --device cuda --seconds 5 --json || true
+      timeout 120 "$work/efficientnet" bench --model efficientnet_b0 --batch "$batch" --device cuda --seconds 5 --json
     done
+    timeout 120 "$work/efficientnet" bench --model efficientnet_b0 --batch 256 --device cuda --precision tf32 \
+      --seconds 5 --json
     echo "== PyTorch eager on the same GPU"
     timeout 150 python3 Benchmarks/cuda_torch_bench.py || true
     ;;
