@@ -39,7 +39,9 @@ final class FlagHostileTests: XCTestCase {
       (["train", "--data", photo, "--output", output, "--batch-size", "1000000000"], ["--batch-size"]),
       (["train", "--data", photo, "--output", output, "--num-classes", "100000000"], ["--num-classes"]),
       (["train", "--data", photo, "--output", output, "--epochs", "0"], ["--epochs"]),
-      (["evaluate", "--data", photo, "--batch-size", "0"], ["--batch-size"]),
+      // --weights given, so that the range check speaks (not the missing argument, whose usage line
+      // listed --batch-size only while it was short enough not to be abbreviated).
+      (["evaluate", "--weights", photo, "--data", photo, "--batch-size", "0"], ["--batch-size"]),
     ]
     for (arguments, fragments) in cases {
       try assertToolRefuses(arguments, naming: fragments, peakMemoryMiB: 600, deadline: 20)
