@@ -18,6 +18,19 @@ __device__ inline float activate(float x, int activation) {
   }
 }
 
+// The image, row, column and channel of element `index` of an NHWC tensor [N, height, width, channels].
+struct Position { int n, y, x, c; };
+__device__ inline Position nhwc_position(long long index, int height, int width, int channels) {
+  Position p;
+  p.c = (int)(index % channels);
+  long long rest = index / channels;
+  p.x = (int)(rest % width);
+  rest /= width;
+  p.y = (int)(rest % height);
+  p.n = (int)(rest / height);
+  return p;
+}
+
 #define GRID_STRIDE_LOOP(index, count) \
   for (long long index = (long long)blockIdx.x * blockDim.x + threadIdx.x; index < (count); \
        index += (long long)gridDim.x * blockDim.x)
@@ -49,12 +62,8 @@ __global__ void convolution_nhwc(const float *input, const float *weights, const
                                  int output_width, int activation) {
   long long count = (long long)images * output_height * output_width * output_channels;
   GRID_STRIDE_LOOP(index, count) {
-    int o = (int)(index % output_channels);
-    long long rest = index / output_channels;
-    int x = (int)(rest % output_width);
-    rest /= output_width;
-    int y = (int)(rest % output_height);
-    int n = (int)(rest / output_height);
+    Position at = nhwc_position(index, output_height, output_width, output_channels);
+    int n = at.n, y = at.y, x = at.x, o = at.c;
     float sum = 0.0f;
     for (int ky = 0; ky < kernel; ky++) {
       int iy = y * stride - pad_top + ky;
@@ -77,12 +86,8 @@ __global__ void depthwise_nhwc(const float *input, const float *weights, const f
                                int pad_top, int pad_left, int output_height, int output_width, int activation) {
   long long count = (long long)images * output_height * output_width * channels;
   GRID_STRIDE_LOOP(index, count) {
-    int c = (int)(index % channels);
-    long long rest = index / channels;
-    int x = (int)(rest % output_width);
-    rest /= output_width;
-    int y = (int)(rest % output_height);
-    int n = (int)(rest / output_height);
+    Position at = nhwc_position(index, output_height, output_width, channels);
+    int n = at.n, y = at.y, x = at.x, c = at.c;
     float sum = 0.0f;
     for (int ky = 0; ky < kernel; ky++) {
       int iy = y * stride - pad_top + ky;

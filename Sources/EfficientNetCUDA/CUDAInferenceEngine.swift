@@ -22,7 +22,6 @@ public final class CUDAInferenceEngine {
   /// Why cuBLAS is not used, when it is not.
   public let cublasNote: String?
   let configuration: Configuration
-  let modelActivation: ProjectKernels.Activation
   let stem: DeviceLayer
   let blocks: [DeviceBlock]
   let head: DeviceLayer
@@ -33,7 +32,7 @@ public final class CUDAInferenceEngine {
   struct DeviceLayer {
     let weights: DeviceBuffer, bias: DeviceBuffer
     let inputs: Int, outputs: Int, kernel: Int, stride: Int
-    let activation: ProjectKernels.Activation
+    let activation: Activation
   }
 
   /// One block's layers on the device.
@@ -59,13 +58,6 @@ public final class CUDAInferenceEngine {
       cublasNote = "\(error)"
     }
     configuration = model.configuration
-    let activation: ProjectKernels.Activation
-    switch model.configuration.activation {
-    case .silu: activation = .silu
-    case .relu6: activation = .relu6
-    case .relu: activation = .relu
-    }
-    modelActivation = activation
     func upload(_ layer: NetworkLayer, linear: Bool = false) throws -> DeviceLayer {
       let (weights, bias) =
         layer.isNormalized
@@ -74,18 +66,12 @@ public final class CUDAInferenceEngine {
           model.tensor(linear ? .linearWeight : .convolutionWeight, of: layer).scalars,
           model.tensor(.bias, of: layer).scalars
         )
-      let kind: ProjectKernels.Activation
-      switch layer.activation {
-      case .none: kind = .identity
-      case .model: kind = activation
-      case .sigmoid: kind = .sigmoid
-      }
       return DeviceLayer(
         weights: try DeviceBuffer(device: device, copying: weights),
         bias: try DeviceBuffer(device: device, copying: bias),
         inputs: layer.inputChannels, outputs: layer.outputChannels, kernel: layer.kernelSize,
         stride: layer.stride,
-        activation: kind)
+        activation: layer.activation.kernelActivation(model: model.configuration.activation))
     }
     let layout = model.layout
     stem = try upload(layout.stem)

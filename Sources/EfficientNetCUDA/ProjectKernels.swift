@@ -1,3 +1,5 @@
+import EfficientNetKernels
+
 /// The project's own CUDA kernels (``KernelImage``, compiled from `CUDAKernels/`), loaded once per
 /// device, with the launch shape each needs. Every kernel computes one output element per thread.
 public final class ProjectKernels: @unchecked Sendable {
@@ -8,11 +10,6 @@ public final class ProjectKernels: @unchecked Sendable {
   static let threadsPerBlock = 256
   /// The most blocks a one-dimensional launch uses (the kernels loop over the rest).
   static let maximumBlocks = 1 << 16
-
-  /// The activation codes the kernels take.
-  public enum Activation: Int32, Sendable {
-    case identity = 0, silu = 1, relu6 = 2, relu = 3, sigmoid = 4
-  }
 
   /// Where a convolution's window starts and how large its output is.
   public struct Window: Sendable {
@@ -33,6 +30,9 @@ public final class ProjectKernels: @unchecked Sendable {
         padTop, padLeft, outputHeight, outputWidth
       )
     }
+
+    /// Kernel side, stride, padding and output size, in the order the kernels take them.
+    var shape: [Int] { [kernel, stride, padTop, padLeft, outputHeight, outputWidth] }
   }
 
   /// Loads the embedded fatbin on `device`.
@@ -50,6 +50,11 @@ public final class ProjectKernels: @unchecked Sendable {
   /// The size of the embedded fatbin and the digest of the source it came from.
   public static var imageDescription: String {
     "\(KernelImage.byteCount) bytes, from source SHA-256 \(KernelImage.sourceDigest.prefix(12))"
+  }
+
+  /// `values` as `int` parameters, then the activation's code: the tail every layer kernel takes.
+  private func integers(_ values: [Int], _ activation: Activation) -> [KernelArgument] {
+    values.map { .int32(Int32($0)) } + [.int32(activation.kernelCode)]
   }
 
   /// A one-dimensional launch over `count` elements.
@@ -90,10 +95,8 @@ public final class ProjectKernels: @unchecked Sendable {
     try launch(
       convolution, count: count,
       [.buffer(input), .buffer(weights), .buffer(bias), .buffer(output)]
-        + [images, window.height, window.width, inputChannels, outputChannels, window.kernel, window.stride]
-        .map { .int32(Int32($0)) }
-        + [window.padTop, window.padLeft, window.outputHeight, window.outputWidth, Int(activation.rawValue)]
-        .map { .int32(Int32($0)) })
+        + integers(
+          [images, window.height, window.width, inputChannels, outputChannels] + window.shape, activation))
   }
 
   /// A depthwise k×k convolution NHWC (weights `[C, k, k]`, bias `[C]`), activation fused.
@@ -106,10 +109,7 @@ public final class ProjectKernels: @unchecked Sendable {
     try launch(
       depthwise, count: count,
       [.buffer(input), .buffer(weights), .buffer(bias), .buffer(output)]
-        + [images, window.height, window.width, channels, window.kernel, window.stride, window.padTop]
-        .map { .int32(Int32($0)) }
-        + [window.padLeft, window.outputHeight, window.outputWidth, Int(activation.rawValue)]
-        .map { .int32(Int32($0)) })
+        + integers([images, window.height, window.width, channels] + window.shape, activation))
   }
 
   /// `output[m, o] = act(Σ_k input[m, k] · gate[m / pixels, k] · W[o, k] + bias[o]) + residual[m, o]`
@@ -125,7 +125,7 @@ public final class ProjectKernels: @unchecked Sendable {
       [
         .buffer(input), .buffer(weights), .buffer(bias), gate.map(KernelArgument.buffer) ?? .null,
         residual.map(KernelArgument.buffer) ?? .null, .buffer(output),
-      ] + [rows, depth, outputs, pixels, Int(activation.rawValue)].map { .int32(Int32($0)) })
+      ] + integers([rows, depth, outputs, pixels], activation))
   }
 
   /// `output[m, o] = act(output[m, o] + bias[o]) + residual[m, o]` in place: a cuBLAS product's epilogue.
@@ -136,7 +136,7 @@ public final class ProjectKernels: @unchecked Sendable {
     try launch(
       epilogue, count: rows * outputs,
       [.buffer(output), .buffer(bias), residual.map(KernelArgument.buffer) ?? .null]
-        + [rows, outputs, Int(activation.rawValue)].map { .int32(Int32($0)) })
+        + integers([rows, outputs], activation))
   }
 
   /// `values[n, p, c] *= gate[n, c]` in place.
@@ -148,5 +148,18 @@ public final class ProjectKernels: @unchecked Sendable {
     try launch(
       scaleChannels, count: images * pixels * channels,
       [.buffer(values), .buffer(gate)] + [images, pixels, channels].map { .int32(Int32($0)) })
+  }
+}
+
+extension Activation {
+  /// The activation's code in the CUDA kernels (`activate` in CUDAKernels/efficientnet_kernels.cu).
+  var kernelCode: Int32 {
+    switch self {
+    case .identity: return 0
+    case .silu: return 1
+    case .relu6: return 2
+    case .relu: return 3
+    case .sigmoid: return 4
+    }
   }
 }

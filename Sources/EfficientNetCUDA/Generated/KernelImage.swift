@@ -6,7 +6,7 @@ import Foundation
 /// The fatbin of the project's CUDA kernels, loaded with `cuModuleLoadData`.
 enum KernelImage {
   /// The SHA-256 of the kernel source it was compiled from.
-  static let sourceDigest = "c663c5db25f73b281057005a0c6f8c85359865d2c9f45837cbb632d2999a1833"
+  static let sourceDigest = "a3b57d425d13ba9d76de1170409933e3d53350b5bb49b67eaec7e00e1a1be03e"
   /// The fatbin's size in bytes.
   static let byteCount = 117296
   /// The fatbin's bytes.

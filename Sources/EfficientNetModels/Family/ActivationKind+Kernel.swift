@@ -10,3 +10,14 @@ extension ActivationKind {
     }
   }
 }
+
+extension LayerActivation {
+  /// The kernels' activation for a layer with this activation in a model of `kind`.
+  public func kernelActivation(model kind: ActivationKind) -> Activation {
+    switch self {
+    case .none: return .identity
+    case .model: return kind.kernelActivation
+    case .sigmoid: return .sigmoid
+    }
+  }
+}
