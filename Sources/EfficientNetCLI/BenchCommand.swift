@@ -83,8 +83,12 @@ struct BenchCommand: ParsableCommand {
   func run() throws {
     // Inference of a classifier runs on the CUDA engine when a GPU is chosen; training and detectors
     // run on the CPU only so far.
-    let gpu = train || DetectorRegistry.isDetector(variant.model) ? nil : try computeDevice.gpu()
-    if gpu == nil { try computeDevice.requireCPUEngine() }
+    var gpu: CUDADevice?
+    if train || DetectorRegistry.isDetector(variant.model) {
+      try computeDevice.requireCPUEngine()
+    } else {
+      gpu = try computeDevice.gpu()
+    }
     if DetectorRegistry.isDetector(variant.model) { return try runDetector(variant.model) }
     if let threads { ComputePool.shared.threadCount = threads }
     let configuration = try variant.configuration()

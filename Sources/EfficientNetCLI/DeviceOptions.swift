@@ -72,22 +72,11 @@ struct DeviceOptions: ParsableArguments {
   /// Checks the choice for a command that runs on the CPU engine only so far; returns when it may
   /// run, after saying why when `auto` fell back to the CPU.
   func requireCPUEngine() throws {
-    guard device != .cpu else { return }
-    let resolved: (device: ResolvedComputeDevice, note: String?)
-    do {
-      resolved = try ResolvedComputeDevice.resolve(device)
-    } catch {
-      throw CommandError("--device \(device.rawValue): \(error)")
-    }
-    switch resolved.device {
-    case .cpu:
-      if let note = resolved.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-    case .cuda(let gpu):
-      let found = (try? gpu.summary()) ?? gpu.name
-      let message =
-        "\(found) found, but this command runs on the CPU only so far (the CUDA engine serves classify)"
-      guard device == .auto else { throw CommandError("--device cuda: \(message); run with --device cpu") }
-      FileHandle.standardError.write(Data("note: --device auto: \(message); running on the CPU\n".utf8))
-    }
+    guard let gpu = try gpu() else { return }
+    let found = (try? gpu.summary()) ?? gpu.name
+    let message =
+      "\(found) found, but this command runs on the CPU only so far (the CUDA engine serves classify)"
+    guard device == .auto else { throw CommandError("--device cuda: \(message); run with --device cpu") }
+    FileHandle.standardError.write(Data("note: --device auto: \(message); running on the CPU\n".utf8))
   }
 }
