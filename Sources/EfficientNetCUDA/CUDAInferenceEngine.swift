@@ -94,7 +94,7 @@ public final class CUDAInferenceEngine {
     precondition(
       input.shape.count == 4 && input.shape[3] == configuration.inputChannels, "NHWC input expected")
     guard input.withUnsafeBufferPointer({ Elementwise.allFinite($0) }) else {
-      throw ModelError.invalidInput(name: "input", reason: "holds NaN or infinite values")
+      throw ModelError.nonFiniteInput
     }
     let (images, height, width) = (input.shape[0], input.shape[1], input.shape[2])
     var current = try workspace.buffer(.input, count: input.count)

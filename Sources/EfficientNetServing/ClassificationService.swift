@@ -40,7 +40,7 @@ public final class ClassificationService: Sendable {
   public func classify(_ image: DecodedImage, top: Int = 5) async throws
     -> (predictions: [Prediction], queueTime: Duration)
   {
-    try checkChannels()
+    try ModelError.requireImageChannels(inputChannels)
     let answer = try await scheduler.submit(classifier.inputTensor(for: image))
     return (try classifier.predictions(logits: answer.output, top: top), answer.queueTime)
   }
@@ -49,13 +49,6 @@ public final class ClassificationService: Sendable {
   public func logits(nhwc input: Tensor) async throws -> (logits: Tensor, queueTime: Duration) {
     let answer = try await scheduler.submit(input)
     return (answer.output, answer.queueTime)
-  }
-
-  private func checkChannels() throws {
-    guard inputChannels == 1 || inputChannels == 3 else {
-      throw ModelError.invalidInput(
-        name: "image", reason: "images feed 1- or 3-channel models; this one has \(inputChannels)")
-    }
   }
 
   /// Runs inputs of equal image size together (in order of first appearance), then hands each input

@@ -91,11 +91,7 @@ public final class ImageClassifier {
 
   /// The logits `[1, classes]` for an image.
   public func logits(for image: DecodedImage) throws -> Tensor {
-    guard configuration.inputChannels == 1 || configuration.inputChannels == 3 else {
-      throw ModelError.invalidInput(
-        name: "image",
-        reason: "images feed 1- or 3-channel models; this one has \(configuration.inputChannels)")
-    }
+    try ModelError.requireImageChannels(configuration.inputChannels)
     guard let logits = try engine.evaluate(inputTensor(for: image)).logits else {
       throw ModelError.invalidInput(name: "model", reason: "a headless model has no classes to predict")
     }

@@ -34,10 +34,7 @@ public final class ImageEmbedder {
   /// - Throws: ``ModelError/invalidInput(name:reason:)`` for a model that does not take 1 or 3 channels.
   public func inputTensor(for images: [DecodedImage]) throws -> Tensor {
     let channels = configuration.inputChannels
-    guard channels == 1 || channels == 3 else {
-      throw ModelError.invalidInput(
-        name: "image", reason: "images feed 1- or 3-channel models; this one has \(channels)")
-    }
+    try ModelError.requireImageChannels(channels)
     let resolution = preprocessing.resolution
     let perImage = resolution * resolution * channels
     var tensor = Tensor(zeros: [images.count, resolution, resolution, channels])

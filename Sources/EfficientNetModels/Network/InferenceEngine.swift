@@ -88,7 +88,7 @@ public final class InferenceEngine {
         name: "input", reason: "expected [N, H, W, \(channels)] with N, H, W ≥ 1, got shape \(input.shape)")
     }
     let finite = input.withUnsafeBufferPointer { Elementwise.allFinite($0) }
-    guard finite else { throw ModelError.invalidInput(name: "input", reason: "holds NaN or infinite values") }
+    guard finite else { throw ModelError.nonFiniteInput }
     let (batch, height, width) = (input.shape[0], input.shape[1], input.shape[2])
     if plan?.matches(
       batch: batch, height: height, width: width, threadCount: pool.threadCount,

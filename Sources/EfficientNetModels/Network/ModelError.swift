@@ -32,3 +32,17 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     }
   }
 }
+
+extension ModelError {
+  /// The error for an input tensor holding NaN or infinite values.
+  public static let nonFiniteInput = ModelError.invalidInput(
+    name: "input", reason: "holds NaN or infinite values")
+
+  /// Throws unless a model of `channels` input channels can take images (1 or 3 channels).
+  public static func requireImageChannels(_ channels: Int) throws {
+    guard channels == 1 || channels == 3 else {
+      throw ModelError.invalidInput(
+        name: "image", reason: "images feed 1- or 3-channel models; this one has \(channels)")
+    }
+  }
+}
