@@ -1,3 +1,4 @@
+import EfficientNetImageIO
 import EfficientNetServing
 import Foundation
 import Hummingbird
@@ -18,20 +19,11 @@ extension InferenceServer {
         throw RequestError.badRequest("model '\(name)' is a detector: POST /v1/models/\(name)/detect")
       }
       let top = try RequestBodies.integer(request, "top", in: 1...service.classCount, default: 5)
-      let images = try await RequestBodies.images(request, limit: limit)
-      let reports = try await withThrowingTaskGroup(of: (Int, ClassificationReport).self) { group in
-        for (index, item) in images.enumerated() {
-          group.addTask {
-            let answer = try await service.classify(item.image, top: top)
-            metrics.queued(model: name, duration: answer.queueTime)
-            return (index, ClassificationReport(file: item.file, predictions: answer.predictions))
-          }
-        }
-        return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+      return try await Self.answerEachImage(request, limit: limit) { file, image in
+        let answer = try await service.classify(image, top: top)
+        metrics.queued(model: name, duration: answer.queueTime)
+        return ClassificationReport(file: file, predictions: answer.predictions)
       }
-      let ordered = (0..<images.count).map { reports[$0]! }
-      return try request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true
-        ? JSONResponse.make(ordered) : JSONResponse.make(ordered[0])
     }
     router.post("/v1/models/:name/detect") { request, context in
       let name = try context.parameters.require("name")
@@ -39,20 +31,28 @@ extension InferenceServer {
         throw RequestError.badRequest("model '\(name)' is a classifier: POST /v1/models/\(name)/classify")
       }
       let threshold = try RequestBodies.number(request, "score_threshold", in: 0...1, default: 0.3)
-      let images = try await RequestBodies.images(request, limit: limit)
-      let reports = try await withThrowingTaskGroup(of: (Int, DetectionReport).self) { group in
-        for (index, item) in images.enumerated() {
-          group.addTask {
-            let answer = try await service.detect(item.image, minimumScore: threshold, file: item.file)
-            metrics.queued(model: name, duration: answer.queueTime)
-            return (index, answer.report)
-          }
-        }
-        return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+      return try await Self.answerEachImage(request, limit: limit) { file, image in
+        let answer = try await service.detect(image, minimumScore: threshold, file: file)
+        metrics.queued(model: name, duration: answer.queueTime)
+        return answer.report
       }
-      let ordered = (0..<images.count).map { reports[$0]! }
-      return try request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true
-        ? JSONResponse.make(ordered) : JSONResponse.make(ordered[0])
     }
+  }
+
+  /// Answers every image of `request` with `answer`, all at once (so that they share batches):
+  /// the one report for a raw body, the array of reports in part order for a multipart body.
+  static func answerEachImage<Report: Encodable & Sendable>(
+    _ request: Request, limit: Int,
+    _ answer: @escaping @Sendable (_ file: String?, _ image: DecodedImage) async throws -> Report
+  ) async throws -> Response {
+    let images = try await RequestBodies.images(request, limit: limit)
+    let reports = try await withThrowingTaskGroup(of: (Int, Report).self) { group in
+      for (index, item) in images.enumerated() {
+        group.addTask { (index, try await answer(item.file, item.image)) }
+      }
+      return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+    }
+    let ordered = (0..<images.count).map { reports[$0]! }
+    return try RequestBodies.isMultipart(request) ? JSONResponse.make(ordered) : JSONResponse.make(ordered[0])
   }
 }

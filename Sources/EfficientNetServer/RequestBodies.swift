@@ -34,7 +34,7 @@ enum RequestBodies {
     let body = try await collect(request, limit: limit)
     let contentType = request.headers[.contentType] ?? ""
     var pieces: [(file: String?, data: Data)] = [(nil, body)]
-    if contentType.lowercased().hasPrefix("multipart/") {
+    if isMultipart(request) {
       guard let boundary = MultipartFormData.boundary(ofContentType: contentType) else {
         throw RequestError.badRequest(
           "Content-Type \(contentType): a multipart/form-data body needs a boundary")
@@ -59,6 +59,11 @@ enum RequestBodies {
         throw RequestError.badRequest("\(error)")
       }
     }
+  }
+
+  /// Whether the request's body is `multipart/...`.
+  static func isMultipart(_ request: Request) -> Bool {
+    request.headers[.contentType]?.lowercased().hasPrefix("multipart/") == true
   }
 
   /// The integer query parameter `name` in `range`, or `defaultValue` when absent.

@@ -32,14 +32,7 @@ final class GracefulShutdownTests: XCTestCase {
       Task { try await client.request("POST", "/v1/models/efficientnet_lite0/classify", body: photo) }
     }
     // SIGTERM once all six wait in the queue (the batch waits 1.5 s for more).
-    var depth = 0.0
-    for _ in 0..<100 where depth < 6 {
-      try await Task.sleep(for: .milliseconds(10))
-      let metrics = try await client.request("GET", "/metrics").text
-      depth =
-        ImageRouteTests.value(
-          of: "efficientnet_queue_depth_requests{model=\"efficientnet_lite0\"}", in: metrics) ?? 0
-    }
+    let depth = try await client.waitForQueueDepth(6, model: "efficientnet_lite0")
     XCTAssertEqual(depth, 6)
     process.send(SIGTERM)
     for request in requests {

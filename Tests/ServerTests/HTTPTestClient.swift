@@ -182,3 +182,18 @@ extension HTTPTestClient {
 }
 
 extension HTTPTestClient.Response: @unchecked Sendable {}
+
+extension HTTPTestClient {
+  /// Polls `/metrics` (for up to a second) until `model`'s queue holds `depth` requests; the depth
+  /// last seen.
+  func waitForQueueDepth(_ depth: Double, model: String) async throws -> Double {
+    var seen = 0.0
+    for _ in 0..<100 where seen < depth {
+      try await Task.sleep(for: .milliseconds(10))
+      let metrics = try await request("GET", "/metrics").text
+      seen =
+        ImageRouteTests.value(of: "efficientnet_queue_depth_requests{model=\"\(model)\"}", in: metrics) ?? 0
+    }
+    return seen
+  }
+}

@@ -157,14 +157,7 @@ final class LimitsAndFaultsTests: XCTestCase {
     let path = "/v1/models/efficientnet_lite0/classify"
     async let first = client.request("POST", path, body: photo)
     async let second = client.request("POST", path, body: photo)
-    var depth = 0.0
-    for _ in 0..<100 where depth < 2 {
-      try await Task.sleep(for: .milliseconds(10))
-      let metrics = try await client.request("GET", "/metrics").text
-      depth =
-        ImageRouteTests.value(
-          of: "efficientnet_queue_depth_requests{model=\"efficientnet_lite0\"}", in: metrics) ?? 0
-    }
+    let depth = try await client.waitForQueueDepth(2, model: "efficientnet_lite0")
     XCTAssertEqual(depth, 2)
     // Declares 10 MB and sends none of it: answered anyway.
     let refused = try await client.request("POST", path, body: Data(), declaredLength: 10 << 20)
@@ -210,14 +203,7 @@ final class LimitsAndFaultsTests: XCTestCase {
     async let first = client.request("POST", path, body: photo)
     async let second = client.request("POST", path, body: photo)
     // Wait until both wait in the queue (the batch waits 1.5 s for company).
-    var depth = 0.0
-    for _ in 0..<100 where depth < 2 {
-      try await Task.sleep(for: .milliseconds(10))
-      let metrics = try await client.request("GET", "/metrics").text
-      depth =
-        ImageRouteTests.value(
-          of: "efficientnet_queue_depth_requests{model=\"efficientnet_lite0\"}", in: metrics) ?? 0
-    }
+    let depth = try await client.waitForQueueDepth(2, model: "efficientnet_lite0")
     XCTAssertEqual(depth, 2)
     let refused = try await client.request("POST", path, body: photo)
     XCTAssertEqual(refused.status, 503, refused.text)
